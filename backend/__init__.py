@@ -1,0 +1,1 @@
+"""livegallery backend: runs gallery cells in hardened Docker sandboxes."""

@@ -1,0 +1,241 @@
+"""Run gallery cells inside the sandbox, the way sphinx-gallery runs them at build time.
+
+Protocol (one container serves exactly one run):
+
+1. At start the harness imports the modules named in ``LIVEGALLERY_PRELOAD``
+   (comma-separated), warms matplotlib up, and writes ``{"type": "ready"}``.
+2. It reads one JSON line from stdin: ``{"cells": ["<python>", ...]}``.
+3. It runs the cells in order in one namespace and writes events as they happen, one
+   JSON object per line on its private copy of the container's stdout::
+
+     {"type": "stdout"|"stderr", "cell": i, "data": str}
+     {"type": "image", "cell": i, "mime": "image/png", "data": "<base64>"}
+     {"type": "cell_done", "cell": i}
+     {"type": "error", "cell": i, "kind": "exception"|"memory", "message": str,
+      "traceback": str}
+     {"type": "done"}
+
+File descriptor 1 is pointed at stderr before user code runs, so bytes written straight to
+fd 1 (C extensions, subprocesses) cannot corrupt the event stream; the service reports
+such raw bytes as stderr of the running cell.
+"""
+
+import ast
+import base64
+import codeop
+import importlib
+import io
+import json
+import linecache
+import os
+import sys
+import threading
+import traceback
+import types
+import warnings
+
+MAIN_PID = os.getpid()
+_PROTO_FD = os.dup(1)
+os.dup2(2, 1)
+_PROTO_LOCK = threading.Lock()
+
+#: PNG compression level for figures: level 1 encodes several times faster than
+#: matplotlib's default (6) with the very same pixels; only the file is a little larger.
+PNG_COMPRESS_LEVEL = int(os.environ.get("LIVEGALLERY_PNG_COMPRESS_LEVEL", "1"))
+
+
+def emit(event):
+    line = (json.dumps(event, ensure_ascii=False) + "\n").encode("utf-8", "replace")
+    with _PROTO_LOCK:
+        view = memoryview(line)
+        while view:
+            written = os.write(_PROTO_FD, view)
+            view = view[written:]
+
+
+class EventStream(io.TextIOBase):
+    """A text stream that sends what is written as events, line by line."""
+
+    def __init__(self, name):
+        self.name = name
+        self.cell = None
+        self._buffer = []
+        self._size = 0
+
+    def writable(self):
+        return True
+
+    def write(self, text):
+        if not isinstance(text, str):
+            raise TypeError(f"write() argument must be str, not {type(text).__name__}")
+        self._buffer.append(text)
+        self._size += len(text)
+        if "\n" in text or self._size > 8192:
+            self.flush()
+        return len(text)
+
+    def flush(self):
+        if self._buffer and self.cell is not None:
+            data = "".join(self._buffer)
+            self._buffer, self._size = [], 0
+            emit({"type": self.name, "cell": self.cell, "data": data})
+
+    @property
+    def encoding(self):
+        return "utf-8"
+
+    def isatty(self):
+        return False
+
+
+def preload(names):
+    """Import the heavy modules now, so a run pays nothing for them."""
+    for name in filter(None, (n.strip() for n in names.split(","))):
+        try:
+            importlib.import_module(name)
+        except Exception as exc:  # a missing optional module must not stop the sandbox
+            print(f"livegallery: could not preload {name}: {exc}", file=sys.stderr)
+    if "matplotlib.pyplot" in sys.modules:
+        # Drawing and encoding once loads fonts and the PNG writer ahead of the run.
+        plt = sys.modules["matplotlib.pyplot"]
+        fig = plt.figure()
+        fig.add_subplot().plot([0, 1])
+        fig.savefig(io.BytesIO(), format="png", pil_kwargs={"compress_level": PNG_COMPRESS_LEVEL})
+        plt.close("all")
+
+
+def silence_show():
+    """As sphinx-gallery does: plt.show() on Agg (MPLBACKEND) is harmless and silent."""
+    warnings.filterwarnings(
+        "ignore",
+        category=UserWarning,
+        message="Matplotlib is currently using agg, which is a non-GUI backend, so cannot "
+        "show the figure.|(\n|.)*is non-interactive, and thus cannot be shown",
+    )
+
+
+def figures_as_png():
+    """Save every open figure as PNG (as sphinx-gallery's scraper does) and close them."""
+    plt = sys.modules.get("matplotlib.pyplot")
+    if plt is None:
+        return []
+    import matplotlib
+
+    to_rgba = matplotlib.colors.to_rgba
+    images = []
+    try:
+        for num in plt.get_fignums():
+            fig = plt.figure(num)
+            kwargs = {"format": "png", "pil_kwargs": {"compress_level": PNG_COMPRESS_LEVEL}}
+            # sphinx-gallery keeps a figure's own face and edge colours.
+            for attr in ("facecolor", "edgecolor"):
+                value = getattr(fig, "get_" + attr)()
+                if to_rgba(value) != to_rgba(matplotlib.rcParams["figure." + attr]):
+                    kwargs[attr] = value
+            buffer = io.BytesIO()
+            fig.savefig(buffer, **kwargs)
+            images.append(base64.b64encode(buffer.getvalue()).decode("ascii"))
+    finally:
+        plt.close("all")
+    return images
+
+
+def user_traceback(exc):
+    """The traceback of ``exc`` without the harness's own frames."""
+    tb = exc.__traceback__
+    while tb is not None and not tb.tb_frame.f_code.co_filename.startswith("<cell "):
+        tb = tb.tb_next
+    return "".join(traceback.format_exception(type(exc), exc, tb))
+
+
+class CellRunner:
+    """Runs cells in one namespace, like one sphinx-gallery example."""
+
+    def __init__(self, streams):
+        self.streams = streams
+        self.namespace = {"__name__": "__main__", "__builtins__": __builtins__}
+        self.compiler = codeop.Compile()  # keeps __future__ imports across cells
+        sys.modules["__main__"] = types.ModuleType("__main__")
+        sys.modules["__main__"].__dict__.update(self.namespace)
+        self.namespace = sys.modules["__main__"].__dict__
+
+    def run(self, cells):
+        for index, source in enumerate(cells):
+            for stream in self.streams:
+                stream.cell = index
+            error = self.run_cell(index, source)
+            for stream in self.streams:
+                stream.flush()
+            self.emit_figures(index)
+            if error is not None:
+                emit(error)
+                return
+            emit({"type": "cell_done", "cell": index})
+
+    def run_cell(self, index, source):
+        filename = f"<cell {index + 1}>"
+        # Registered so tracebacks quote the user's own lines.
+        linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+        try:
+            self.execute(source, filename)
+        except BaseException as exc:  # user code may raise anything, SystemExit included
+            if os.getpid() != MAIN_PID:
+                os._exit(1)  # a forked child must never report for the parent
+            kind = "memory" if isinstance(exc, MemoryError) else "exception"
+            message = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+            return {"type": "error", "cell": index, "kind": kind, "message": message,
+                    "traceback": user_traceback(exc)}
+        if os.getpid() != MAIN_PID:
+            os._exit(0)
+        return None
+
+    def execute(self, source, filename):
+        flags = ast.PyCF_ONLY_AST | self.compiler.flags
+        tree = compile(source, filename, "exec", flags, dont_inherit=True)
+        last = None
+        # As sphinx-gallery does: a cell ending in an expression shows that value's repr.
+        if tree.body and isinstance(tree.body[-1], ast.Expr):
+            last = ast.Expression(tree.body.pop().value)
+        exec(self.compiler(tree, filename, "exec"), self.namespace)
+        if last is not None:
+            value = eval(self.compiler(last, filename, "eval"), self.namespace)
+            text = None if value is None else repr(value)
+            if text and text != "None":
+                sys.stdout.write(text + "\n")
+
+    def emit_figures(self, index):
+        try:
+            images = figures_as_png()
+        except Exception as exc:
+            print(f"livegallery: could not save a figure: {exc}", file=sys.stderr)
+            sys.stderr.flush()
+            return
+        for data in images:
+            emit({"type": "image", "cell": index, "mime": "image/png", "data": data})
+
+
+def read_request():
+    line = sys.stdin.buffer.readline()
+    if not line:
+        raise SystemExit(0)  # the service closed stdin without a run: nothing to do
+    request = json.loads(line)
+    cells = request["cells"]
+    if not isinstance(cells, list) or not all(isinstance(c, str) for c in cells):
+        raise ValueError("cells must be a list of strings")
+    return cells
+
+
+def main():
+    preload(os.environ.get("LIVEGALLERY_PRELOAD", ""))
+    emit({"type": "ready"})
+    cells = read_request()
+    streams = (EventStream("stdout"), EventStream("stderr"))
+    sys.stdout, sys.stderr = streams
+    sys.stdin = io.StringIO("")  # user code must not read the protocol channel
+    silence_show()
+    CellRunner(streams).run(cells)
+    emit({"type": "done"})
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""livegallery.sphinxext: makes sphinx-gallery example pages runnable."""
