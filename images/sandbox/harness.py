@@ -28,6 +28,7 @@ import io
 import json
 import linecache
 import os
+import shutil
 import sys
 import threading
 import traceback
@@ -86,6 +87,19 @@ class EventStream(io.TextIOBase):
 
     def isatty(self):
         return False
+
+
+def prepare_matplotlib_cache():
+    """Point matplotlib at a writable copy of the font cache built into the image."""
+    source = os.environ.get("LIVEGALLERY_MPL_CACHE")
+    if not source or "MPLCONFIGDIR" in os.environ or not os.path.isdir(source):
+        return
+    target = os.path.join(os.environ.get("TMPDIR", "/tmp"), ".matplotlib")
+    try:
+        shutil.copytree(source, target, dirs_exist_ok=True)
+        os.environ["MPLCONFIGDIR"] = target
+    except OSError as exc:
+        print(f"livegallery: no matplotlib cache: {exc}", file=sys.stderr)
 
 
 def preload(names):
@@ -226,6 +240,7 @@ def read_request():
 
 
 def main():
+    prepare_matplotlib_cache()
     preload(os.environ.get("LIVEGALLERY_PRELOAD", ""))
     emit({"type": "ready"})
     cells = read_request()
