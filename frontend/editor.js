@@ -1,0 +1,197 @@
+// One code cell: its original source, its Edit button, and the editor that
+// replaces the highlighted <pre> in place when the reader edits (Ace, or a
+// plain <textarea> when Ace cannot load). The highlight markup is only hidden,
+// so Revert can bring it back untouched.
+
+import { decodeBase64Utf8 } from './source.js';
+
+const HIDDEN = 'livegallery-hidden';
+
+export const aceTheme = (dark) => (dark ? 'ace/theme/github_dark' : 'ace/theme/github_light_default');
+
+export class CellEditor {
+  /**
+   * @param {Element} el     the div.livegallery-cell wrapper
+   * @param {number}  index  0-based position of the cell in the example
+   * @param {object}  env    {loadAce: () => Promise<ace>, onRun, onFallback, isDark: () => bool}
+   */
+  constructor(el, index, env) {
+    this.el = el;
+    this.index = index;
+    this.env = env;
+    this.doc = el.ownerDocument;
+    this.original = readSource(el);
+    // The outer div.highlight-<lang> (or whatever holds the <pre>) is what we hide.
+    this.highlight = el.querySelector('[class*="highlight-"]') || el.querySelector('div.highlight, pre');
+    this.generation = 0; // bumped by revert, so a late Ace load does not mount
+    this.ace = null; // Ace editor instance
+    this.textarea = null; // fallback editor
+    this.host = null; // element the editor lives in
+    this.activating = null;
+    this.button = this.makeEditButton();
+    el.classList.add('livegallery-ready');
+    el.addEventListener('click', (e) => this.onClick(e));
+  }
+
+  get label() { return `cell ${this.index + 1}`; }
+
+  /** The code to run: the reader's edits, or the original source if not edited. */
+  get code() {
+    if (this.ace) return this.ace.getValue();
+    if (this.textarea) return this.textarea.value;
+    return this.original;
+  }
+
+  get active() { return Boolean(this.host); }
+
+  makeEditButton() {
+    const button = this.doc.createElement('button');
+    button.type = 'button';
+    button.className = 'livegallery-edit';
+    button.textContent = 'Edit';
+    button.setAttribute('aria-label', `Edit ${this.label}`);
+    button.addEventListener('click', (e) => {
+      e.stopPropagation();
+      this.activate();
+    });
+    this.el.appendChild(button);
+    return button;
+  }
+
+  onClick(event) {
+    if (this.active || this.activating) return;
+    if (!this.highlight || !this.highlight.contains(event.target)) return;
+    // Leave copy buttons, links and text selections (copying code) alone.
+    if (event.target.closest('button, a, input, select, textarea')) return;
+    const selection = this.doc.defaultView.getSelection();
+    if (selection && String(selection).trim()) return;
+    this.activate({ x: event.clientX, y: event.clientY });
+  }
+
+  /** Turn the cell into an editor (once); focus it, at the clicked point if given. */
+  activate(at = null) {
+    if (this.active) { this.focus(); return Promise.resolve(); }
+    if (!this.activating) {
+      const generation = this.generation;
+      const current = () => generation === this.generation && !this.active;
+      this.activating = this.env.loadAce()
+        .then((ace) => { if (current()) this.mountAce(ace, at); },
+          () => { this.env.onFallback(); if (current()) this.mountTextarea(); })
+        .finally(() => { this.activating = null; });
+    }
+    return this.activating;
+  }
+
+  mountHost(tag) {
+    const host = this.doc.createElement(tag);
+    host.className = 'livegallery-editor';
+    if (this.highlight) {
+      this.highlight.after(host);
+      this.highlight.classList.add(HIDDEN);
+    } else {
+      this.el.prepend(host);
+    }
+    this.button.hidden = true;
+    this.host = host;
+    this.el.classList.add('livegallery-editing');
+    return host;
+  }
+
+  mountAce(ace, at) {
+    const pre = this.el.querySelector('pre');
+    const style = pre ? this.doc.defaultView.getComputedStyle(pre) : null;
+    // Measure before hiding the <pre>, so the editor takes the page's code font.
+    const host = this.mountHost('div');
+    const editor = ace.edit(host, {
+      mode: 'ace/mode/python',
+      theme: aceTheme(this.env.isDark()),
+      value: this.original,
+      minLines: 1,
+      maxLines: Infinity, // height follows the code
+      fontSize: style ? style.fontSize : '14px',
+      fontFamily: style ? style.fontFamily : 'monospace',
+      showPrintMargin: false,
+      highlightActiveLine: false,
+      useWorker: false,
+      tabSize: 4,
+      useSoftTabs: true,
+    });
+    editor.clearSelection();
+    editor.textInput?.getElement()?.setAttribute('aria-label', `Code of ${this.label}`);
+    editor.commands.addCommand({
+      name: 'livegalleryRun',
+      bindKey: { win: 'Shift-Enter', mac: 'Shift-Enter' },
+      exec: () => this.env.onRun(),
+    });
+    // Ace keeps Tab for indenting; Escape lets keyboard users leave the editor.
+    editor.commands.addCommand({
+      name: 'livegalleryLeave',
+      bindKey: { win: 'Esc', mac: 'Esc' },
+      exec: () => this.leave(),
+    });
+    this.ace = editor;
+    editor.resize(true);
+    if (at) {
+      const pos = editor.renderer.screenToTextCoordinates(at.x, at.y);
+      editor.moveCursorToPosition(pos);
+    }
+    this.focus();
+  }
+
+  mountTextarea() {
+    const area = this.mountHost('textarea');
+    area.classList.add('livegallery-textarea');
+    area.value = this.original;
+    area.spellcheck = false;
+    area.setAttribute('autocapitalize', 'off');
+    area.setAttribute('autocomplete', 'off');
+    area.setAttribute('aria-label', `Code of ${this.label}`);
+    area.wrap = 'off';
+    const fit = () => { area.rows = Math.max(1, area.value.split('\n').length); };
+    fit();
+    area.addEventListener('input', fit);
+    area.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter' && e.shiftKey) {
+        e.preventDefault();
+        this.env.onRun();
+      }
+    });
+    this.textarea = area;
+    this.focus();
+  }
+
+  focus() {
+    if (this.ace) this.ace.focus();
+    else if (this.textarea) this.textarea.focus();
+  }
+
+  leave() {
+    this.el.tabIndex = -1;
+    this.el.focus();
+  }
+
+  setDark(dark) {
+    if (this.ace) this.ace.setTheme(aceTheme(dark));
+  }
+
+  /** Back to the original highlighted code: drop the editor and its edits. */
+  revert() {
+    this.generation += 1;
+    if (this.ace) this.ace.destroy();
+    if (this.host) this.host.remove();
+    this.ace = this.textarea = this.host = null;
+    if (this.highlight) this.highlight.classList.remove(HIDDEN);
+    this.button.hidden = false;
+    this.el.classList.remove('livegallery-editing');
+  }
+}
+
+function readSource(el) {
+  const encoded = el.dataset.livegallerySource;
+  try {
+    if (encoded) return decodeBase64Utf8(encoded);
+  } catch { /* fall through to the rendered text */ }
+  // A malformed attribute should not make the cell unrunnable.
+  const pre = el.querySelector('pre');
+  return pre ? pre.textContent : '';
+}
