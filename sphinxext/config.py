@@ -1,0 +1,123 @@
+"""The ``livegallery_*`` options: defaults, validation, and the per-page JSON config."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from functools import lru_cache
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any, Callable
+from urllib.parse import urlsplit
+
+from sphinx.application import Sphinx
+from sphinx.config import Config
+from sphinx.errors import ConfigError
+
+# Pinned so a page always gets the Ace build the front end was tested with.
+DEFAULT_ACE_PATH = "https://cdn.jsdelivr.net/npm/ace-builds@1.45.2/src-min-noconflict/ace.js"
+
+#: name -> (default, accepted types). All are read at write time only, hence rebuild "html".
+OPTIONS: dict[str, tuple[Any, tuple[type, ...]]] = {
+    "livegallery_backend_url": ("", (str,)),
+    "livegallery_ace_path": (DEFAULT_ACE_PATH, (str,)),
+    "livegallery_runnable_pattern": ("", (str,)),
+    "livegallery_request_timeout": (60, (int, float)),
+}
+
+try:
+    VERSION = version("livegallery")
+except PackageNotFoundError:  # running from a source tree that was never installed
+    VERSION = "0.1.0"
+
+
+def add_options(app: Sphinx) -> None:
+    for name, (default, types) in OPTIONS.items():
+        app.add_config_value(name, default, "html", types=types)
+
+
+def validate(app: Sphinx, config: Config) -> None:
+    """``config-inited`` handler: fail the build early with a message naming the option."""
+    _check_backend_url(config.livegallery_backend_url)
+    _check_ace_path(config.livegallery_ace_path)
+    _check_timeout(config.livegallery_request_timeout)
+    compile_pattern(config.livegallery_runnable_pattern)
+
+
+def _check_backend_url(url: Any) -> None:
+    if not isinstance(url, str):
+        raise ConfigError(f"livegallery_backend_url must be a string, got {url!r}")
+    if not url:
+        return  # the page's own origin
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError(
+            f"livegallery_backend_url must be an http:// or https:// URL "
+            f"(or '' for the page's own origin), got {url!r}"
+        )
+
+
+def _check_ace_path(path: Any) -> None:
+    if not isinstance(path, str) or not path.strip():
+        raise ConfigError(
+            f"livegallery_ace_path must be a non-empty string (a URL or a path "
+            f"relative to the site root such as '_static/ace/ace.js'), got {path!r}"
+        )
+
+
+def _check_timeout(timeout: Any) -> None:
+    # bool is an int subclass, but `True` seconds is surely a mistake
+    ok = (
+        isinstance(timeout, (int, float))
+        and not isinstance(timeout, bool)
+        and math.isfinite(timeout)
+        and timeout > 0
+    )
+    if not ok:
+        raise ConfigError(
+            f"livegallery_request_timeout must be a positive number of seconds, got {timeout!r}"
+        )
+
+
+@lru_cache(maxsize=8)
+def compile_pattern(pattern: Any) -> re.Pattern[str]:
+    if not isinstance(pattern, str):
+        raise ConfigError(f"livegallery_runnable_pattern must be a string, got {pattern!r}")
+    try:
+        return re.compile(pattern)
+    except re.error as exc:
+        raise ConfigError(
+            f"livegallery_runnable_pattern is not a valid regular expression "
+            f"({exc}): {pattern!r}"
+        ) from exc
+
+
+def is_runnable(config: Config, example_path: str) -> bool:
+    """Whether the example (path relative to the source dir, e.g.
+    ``auto_examples/plot_camera.py``) gets runnable cells."""
+    return compile_pattern(config.livegallery_runnable_pattern).search(example_path) is not None
+
+
+def is_absolute_url(path: str) -> bool:
+    """A URL with a scheme, protocol-relative (``//``) or root-relative (``/``)."""
+    return bool(urlsplit(path).scheme) or path.startswith("/")
+
+
+def page_config_json(config: Config, pathto: Callable[..., str]) -> str:
+    """The JSON read by the front end, safe to embed in a ``<script>`` element.
+
+    ``pathto`` is the page context's helper: a site-relative Ace path becomes
+    relative to the page being written, which keeps nested pages and dirhtml working.
+    """
+    ace_path = config.livegallery_ace_path
+    if not is_absolute_url(ace_path):
+        ace_path = pathto(ace_path, resource=True)
+    data = {
+        "backendUrl": config.livegallery_backend_url,
+        "acePath": ace_path,
+        "requestTimeout": config.livegallery_request_timeout,
+        "version": VERSION,
+    }
+    text = json.dumps(data, ensure_ascii=True)
+    # "</script>" or "<!--" in a value must not end the element early
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
