@@ -4,7 +4,8 @@ Protocol (one container serves exactly one run):
 
 1. At start the harness imports the modules named in ``LIVEGALLERY_PRELOAD``
    (comma-separated), warms matplotlib up, and writes ``{"type": "ready"}``.
-2. It reads one JSON line from stdin: ``{"cells": ["<python>", ...]}``.
+2. It reads one JSON line from stdin: ``{"cells": ["<python>", ...]}`` and answers
+   ``{"type": "started"}`` at once.
 3. It runs the cells in order in one namespace and writes events as they happen, one
    JSON object per line on its private copy of the container's stdout::
 
@@ -244,6 +245,7 @@ def main():
     preload(os.environ.get("LIVEGALLERY_PRELOAD", ""))
     emit({"type": "ready"})
     cells = read_request()
+    emit({"type": "started"})  # tells the service this sandbox is alive and took the run
     streams = (EventStream("stdout"), EventStream("stderr"))
     sys.stdout, sys.stderr = streams
     sys.stdin = io.StringIO("")  # user code must not read the protocol channel

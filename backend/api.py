@@ -1,0 +1,247 @@
+"""The HTTP contract: ``POST /api/v1/run``, ``GET /api/v1/stream`` (WebSocket) and
+``GET /api/v1/health``, with JSON errors for every bad input and CORS checks.
+
+Every non-200 answer has the body ``{"error": {"kind": str, "message": str}}``; a reader's
+code that fails is a normal 200 with ``ok: false``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from urllib.parse import urlsplit
+
+from aiohttp import WSMsgType, web
+
+from . import __version__
+from .config import Settings
+from .errors import BadRequest, Forbidden, ImageMissing, ServiceError, TooLarge
+from .executor import DOCKER_ERRORS, docker_failure
+from .runs import run_cells
+
+log = logging.getLogger(__name__)
+
+API = "/api/v1"
+#: How long a WebSocket client has to send its cells after connecting.
+FIRST_MESSAGE_TIMEOUT = 30.0
+
+
+# -- input ------------------------------------------------------------------------------
+
+def parse_cells(payload, settings: Settings) -> list[str]:
+    """The cells of a request body: ``{"cells": [str, ...]}`` or ``{"code": str}``."""
+    if not isinstance(payload, dict):
+        raise BadRequest('The body must be a JSON object: {"cells": ["<python>", ...]} '
+                         'or {"code": "<python>"}.')
+    if ("cells" in payload) == ("code" in payload):
+        raise BadRequest('Give exactly one of "cells" (a list of strings) or "code" (a string).')
+    if "code" in payload:
+        if not isinstance(payload["code"], str):
+            raise BadRequest('"code" must be a string.')
+        return [payload["code"]]
+    cells = payload["cells"]
+    if not isinstance(cells, list) or not all(isinstance(c, str) for c in cells):
+        raise BadRequest('"cells" must be a list of strings.')
+    if not cells:
+        raise BadRequest('"cells" must not be empty.')
+    if len(cells) > settings.max_cells:
+        raise BadRequest(f'At most {settings.max_cells} cells may run at once.')
+    return cells
+
+
+def parse_json(raw: bytes | str):
+    if isinstance(raw, bytes):
+        try:
+            raw = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise BadRequest("The body is not valid UTF-8.") from None
+    try:
+        return json.loads(raw)
+    except ValueError as exc:
+        raise BadRequest(f"The body is not valid JSON: {exc}") from None
+
+
+async def read_body(request: web.Request) -> bytes:
+    settings: Settings = request.app["settings"]
+    if (request.content_length or 0) > settings.max_body_bytes:
+        raise TooLarge(f"The body is larger than {settings.max_body_bytes:,} bytes.")
+    try:
+        return await request.read()
+    except web.HTTPRequestEntityTooLarge:
+        raise TooLarge(f"The body is larger than {settings.max_body_bytes:,} bytes.") from None
+
+
+# -- origins ----------------------------------------------------------------------------
+
+def origin_allowed(origin: str, request: web.Request) -> bool:
+    """Same-origin requests, and those from the configured origins, may use the API."""
+    if origin == f"{request.scheme}://{request.host}":
+        return True
+    for allowed in request.app["settings"].origins:
+        if allowed in ("*", origin):
+            return True
+        if allowed.endswith(":*"):
+            pattern, got = urlsplit(allowed[:-2]), urlsplit(origin)
+            if (got.scheme, got.hostname) == (pattern.scheme, pattern.hostname):
+                return True
+    return False
+
+
+def check_origin(request: web.Request) -> None:
+    origin = request.headers.get("Origin")
+    if origin is not None and not origin_allowed(origin, request):
+        raise Forbidden(f"Requests from the origin {origin} are not allowed.")
+
+
+@web.middleware
+async def cors_middleware(request: web.Request, handler):
+    if not request.path.startswith(API + "/"):
+        return await handler(request)
+    if request.method == "OPTIONS":  # a preflight
+        check_origin(request)
+        response = web.Response(status=204)
+        response.headers.update({
+            "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
+            "Access-Control-Allow-Headers": "Content-Type",
+            "Access-Control-Max-Age": "600",
+        })
+    else:
+        response = await handler(request)
+    origin = request.headers.get("Origin")
+    if origin and origin_allowed(origin, request) and not response.prepared:
+        response.headers["Access-Control-Allow-Origin"] = origin
+        response.headers["Vary"] = "Origin"
+    return response
+
+
+@web.middleware
+async def error_middleware(request: web.Request, handler):
+    """Every failure of an API call becomes a JSON error with a stable kind."""
+    try:
+        return await handler(request)
+    except ServiceError as exc:
+        return error_response(exc)
+    except web.HTTPException as exc:
+        if not request.path.startswith(API) or exc.status < 400:
+            raise
+        kind = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}.get(
+            exc.status, "bad_request")
+        return web.json_response({"error": {"kind": kind, "message": exc.reason}},
+                                 status=exc.status)
+    except Exception:
+        if not request.path.startswith(API):
+            raise
+        log.exception("internal error on %s", request.path)
+        return web.json_response(
+            {"error": {"kind": "internal", "message": "Internal error; see the service log."}},
+            status=500)
+
+
+def error_response(exc: ServiceError) -> web.Response:
+    response = web.json_response(exc.body(), status=exc.status)
+    if hasattr(exc, "retry_after"):
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
+
+
+# -- handlers ---------------------------------------------------------------------------
+
+async def run(request: web.Request) -> web.Response:
+    check_origin(request)
+    cells = parse_cells(parse_json(await read_body(request)), request.app["settings"])
+    return web.json_response(await run_cells(request.app["pool"], cells))
+
+
+async def stream(request: web.Request) -> web.WebSocketResponse:
+    """Like ``run``, with events sent as they happen and ``{"type": "stop"}`` accepted."""
+    check_origin(request)
+    settings: Settings = request.app["settings"]
+    ws = web.WebSocketResponse(heartbeat=20, max_msg_size=settings.max_body_bytes)
+    await ws.prepare(request)
+    try:
+        cells = await _first_cells(ws, settings)
+        await _stream_run(ws, request.app["pool"], cells)
+    except ServiceError as exc:
+        with contextlib.suppress(ConnectionError, RuntimeError):
+            await ws.send_json({"type": "error", "error": exc.body()["error"],
+                                "status": exc.status})
+    finally:
+        await ws.close()
+    return ws
+
+
+async def _first_cells(ws: web.WebSocketResponse, settings: Settings) -> list[str]:
+    try:
+        message = await asyncio.wait_for(ws.receive(), FIRST_MESSAGE_TIMEOUT)
+    except TimeoutError:
+        raise BadRequest("No cells were sent.") from None
+    if message.type == WSMsgType.ERROR or (
+            message.type == WSMsgType.CLOSE and message.data == 1009):
+        raise TooLarge(f"The message is larger than {settings.max_body_bytes:,} bytes.")
+    if message.type != WSMsgType.TEXT:
+        raise BadRequest('Send one text message: {"cells": ["<python>", ...]}.')
+    return parse_cells(parse_json(message.data), settings)
+
+
+async def _stream_run(ws: web.WebSocketResponse, pool, cells: list[str]) -> None:
+    stop = asyncio.Event()
+
+    async def listen():
+        # A stop message, or the client going away, kills the run at once.
+        async for message in ws:
+            if message.type == WSMsgType.TEXT and _is_stop(message.data):
+                stop.set()
+        stop.set()
+
+    async def send(event: dict):
+        try:
+            await ws.send_json(event)
+        except (ConnectionError, RuntimeError):
+            stop.set()
+
+    listener = asyncio.create_task(listen())
+    try:
+        result = await run_cells(pool, cells, send, stop)
+        await send({"type": "done", "result": result})
+    finally:
+        listener.cancel()
+
+
+def _is_stop(data: str) -> bool:
+    with contextlib.suppress(ValueError):
+        message = json.loads(data)
+        return isinstance(message, dict) and message.get("type") == "stop"
+    return False
+
+
+async def health(request: web.Request) -> web.Response:
+    settings: Settings = request.app["settings"]
+    pool = request.app["pool"]
+    body = {"status": "ok", "version": __version__, "image": settings.image,
+            "image_id": pool.image_id, "pool": pool.stats(), "limits": settings.limits()}
+    try:
+        async with asyncio.timeout(3):
+            await request.app["docker"].version()
+    except DOCKER_ERRORS as exc:
+        return _unhealthy(body, docker_failure(exc))
+    if pool.problem is not None:
+        pool.wake()  # the engine answers: let the pool retry now rather than after back-off
+    if pool.image_id is None or getattr(pool.problem, "kind", "") == "image_missing":
+        return _unhealthy(body, pool.problem or ImageMissing("The sandbox image is not resolved yet."))
+    return web.json_response(body)
+
+
+def _unhealthy(body: dict, problem: Exception) -> web.Response:
+    kind = getattr(problem, "kind", "docker_unavailable")
+    message = getattr(problem, "message", str(problem))
+    return web.json_response({**body, "status": "unavailable",
+                              "error": {"kind": kind, "message": message}}, status=503)
+
+
+def setup_routes(app: web.Application) -> None:
+    app.router.add_post(API + "/run", run)
+    app.router.add_get(API + "/stream", stream)
+    app.router.add_get(API + "/health", health)
+    app.router.add_route("OPTIONS", API + "/{tail:.*}", lambda request: web.Response())

@@ -1,0 +1,111 @@
+"""Settings of the service: defaults that work with no configuration, each one also
+settable as an environment variable ``LIVEGALLERY_<NAME>`` and as a command-line option."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+from dataclasses import dataclass, field, fields
+
+DEFAULT_PRELOAD = (
+    "numpy,scipy.ndimage,matplotlib.pyplot,skimage,skimage.data,skimage.filters,"
+    "skimage.color,skimage.util,skimage.exposure,skimage.feature,skimage.morphology"
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    # Where to listen.
+    host: str = "127.0.0.1"
+    port: int = 8765
+    # The Docker engine (empty: DOCKER_HOST or the local socket) and the sandbox image.
+    docker_url: str = ""
+    image: str = "livegallery-sandbox:latest"
+    # Limits of one run; see docs/operators.rst for why these values.
+    timeout: float = field(default=20.0, metadata={"help": "wall-clock seconds per run"})
+    memory_mb: int = field(default=512, metadata={"help": "memory (and memory+swap) in MiB"})
+    pids: int = field(default=64, metadata={"help": "processes and threads"})
+    cpus: float = field(default=1.0, metadata={"help": "CPU quota in cores"})
+    tmp_mb: int = field(default=64, metadata={"help": "size of the /tmp tmpfs in MiB"})
+    fsize_mb: int = field(default=16, metadata={"help": "largest file a run may write, MiB"})
+    nofile: int = field(default=256, metadata={"help": "open files"})
+    max_output_bytes: int = field(default=1_000_000, metadata={"help": "stdout+stderr per run"})
+    max_images: int = field(default=20, metadata={"help": "figures per run"})
+    max_image_bytes: int = field(default=2_000_000, metadata={"help": "base64 bytes per figure"})
+    # Limits of a request.
+    max_body_bytes: int = field(default=512 * 1024, metadata={"help": "request body size"})
+    max_cells: int = field(default=200, metadata={"help": "cells per request"})
+    # Concurrency: runs at once, and requests allowed to wait for a slot (then 429).
+    max_concurrent: int = 4
+    queue_size: int = 8
+    queue_timeout: float = field(default=15.0, metadata={"help": "seconds a request may wait"})
+    # The warm pool: containers started ahead, each pre-importing these modules.
+    pool_size: int = field(default=2, metadata={"help": "ready containers (0: start per run)"})
+    preload: str = field(default=DEFAULT_PRELOAD, metadata={"help": "modules to pre-import"})
+    refill_concurrency: int = field(default=2, metadata={"help": "containers starting at once"})
+    ready_timeout: float = field(default=30.0, metadata={"help": "seconds for a sandbox to be ready"})
+    max_idle: float = field(default=600.0, metadata={"help": "recycle a ready container after"})
+    image_check_interval: float = field(default=5.0, metadata={"help": "seconds between checks"})
+    # Browsers allowed to call the API: comma-separated origins, "*", or host:* patterns.
+    cors_origins: str = "http://localhost:*,http://127.0.0.1:*,http://[::1]:*"
+    # Optional: serve a built Sphinx site at / (the demo runs site and API on one origin).
+    static_dir: str = ""
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                minimum = 0 if f.name in {"pool_size", "queue_size", "port"} else 0.001
+                if value < minimum:
+                    raise ValueError(f"{f.name} must be at least {minimum}, got {value}")
+
+    @property
+    def origins(self) -> list[str]:
+        return [o.strip().rstrip("/") for o in self.cors_origins.split(",") if o.strip()]
+
+    def limits(self) -> dict:
+        """The limits a reader's code runs under, as health reports them."""
+        names = ("timeout", "memory_mb", "pids", "cpus", "tmp_mb", "fsize_mb", "nofile",
+                 "max_output_bytes", "max_images", "max_image_bytes", "max_body_bytes",
+                 "max_cells", "max_concurrent", "queue_size")
+        return {name: getattr(self, name) for name in names}
+
+
+def env_name(name: str) -> str:
+    return "LIVEGALLERY_" + name.upper()
+
+
+def _convert(f: dataclasses.Field, raw: str):
+    kind = type(f.default)
+    try:
+        return kind(raw)
+    except ValueError:
+        raise ValueError(f"{env_name(f.name)}={raw!r} is not a valid {kind.__name__}") from None
+
+
+def from_env(environ=os.environ, **overrides) -> Settings:
+    """Settings from ``LIVEGALLERY_*`` variables, then explicit overrides."""
+    values = {}
+    for f in fields(Settings):
+        if env_name(f.name) in environ:
+            values[f.name] = _convert(f, environ[env_name(f.name)])
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    return Settings(**values)
+
+
+def argument_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="livegallery-backend",
+        description="Run gallery cells in hardened Docker sandboxes. Every option can also "
+        "be set as an environment variable LIVEGALLERY_<OPTION>, e.g. LIVEGALLERY_PORT.",
+    )
+    for f in fields(Settings):
+        parser.add_argument(
+            "--" + f.name.replace("_", "-"),
+            dest=f.name,
+            type=type(f.default),
+            default=None,
+            help=f"{f.metadata.get('help', f.name.replace('_', ' '))} (default {f.default!r})",
+        )
+    return parser

@@ -1,0 +1,298 @@
+"""One sandbox: a single-use container running the harness, driven through attach.
+
+The container is created, attached (before start, so no early output is lost) and
+started; the harness imports the heavy modules and says ``ready``. One run then writes
+the cells to its stdin and reads events back until ``done``, a limit, a stop, or the
+container's death. Whatever happens, the container is removed afterwards by its owner
+(the pool), never reused.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import codecs
+import contextlib
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable
+
+import aiodocker
+import aiohttp
+
+from .config import Settings
+from .errors import DockerUnavailable, ImageMissing, SandboxFailed
+from .hardening import container_config
+from .results import LimitExceeded, RunResult
+
+log = logging.getLogger(__name__)
+
+#: A healthy harness answers a request within milliseconds; one that does not within this
+#: is hung (paused, frozen) and is replaced before any user code ran in it.
+ACK_TIMEOUT = 5.0
+#: Docker API calls that are not long-running get this long.
+CALL_TIMEOUT = 15.0
+
+EventSink = Callable[[dict], Awaitable[None]]
+
+_EOF = object()
+
+
+class _Overflow:
+    """The sandbox wrote more than any run may: stop reading it."""
+
+
+DOCKER_ERRORS = (aiodocker.DockerError, aiohttp.ClientError, OSError, asyncio.TimeoutError)
+
+
+def docker_failure(exc: BaseException) -> Exception:
+    """Map an error from the engine to what a client should see."""
+    if isinstance(exc, aiodocker.DockerError) and exc.status == 404:
+        return ImageMissing(f"The sandbox image is missing: {exc.message}")
+    if isinstance(exc, aiodocker.DockerError) and exc.status < 500:
+        return SandboxFailed(f"Docker refused the sandbox: {exc.message}")
+    return DockerUnavailable(f"The Docker engine is unreachable: {exc or type(exc).__name__}")
+
+
+class Sandbox:
+    """A started container whose harness is ready (or getting ready) for one run."""
+
+    def __init__(self, container, stream, settings: Settings, image_id: str):
+        self.container = container
+        self.id: str = container.id
+        self.stream = stream
+        self.settings = settings
+        self.image_id = image_id
+        self.created = time.monotonic()
+        self.ready = asyncio.Event()
+        self.alive = True
+        self.used = False
+        self._events: asyncio.Queue = asyncio.Queue()
+        self._stderr_tail = b""
+        self._reader = asyncio.create_task(self._read(), name=f"sandbox-read-{self.id[:12]}")
+
+    # -- life cycle ---------------------------------------------------------------
+
+    @classmethod
+    async def start(cls, docker: aiodocker.Docker, settings: Settings, image_id: str,
+                    owner: str) -> "Sandbox":
+        config = container_config(settings, image_id, owner)
+        try:
+            async with asyncio.timeout(CALL_TIMEOUT):
+                container = await docker.containers.create(config)
+        except DOCKER_ERRORS as exc:
+            raise docker_failure(exc) from exc
+        sandbox = None
+        try:
+            async with asyncio.timeout(CALL_TIMEOUT):
+                stream = container.attach(stdin=True, stdout=True, stderr=True)
+                await stream.__aenter__()  # attach before start: no early output lost
+                await container.start()
+            sandbox = cls(container, stream, settings, image_id)
+            await sandbox._wait_ready()
+            return sandbox
+        except BaseException as exc:
+            with contextlib.suppress(Exception):
+                await (sandbox.destroy() if sandbox else remove_container(container))
+            if isinstance(exc, DOCKER_ERRORS):
+                raise docker_failure(exc) from exc
+            raise
+
+    async def _wait_ready(self) -> None:
+        try:
+            async with asyncio.timeout(self.settings.ready_timeout):
+                item = await self._events.get()
+        except TimeoutError:
+            raise SandboxFailed("the sandbox was not ready in time") from None
+        if not (isinstance(item, dict) and item.get("type") == "ready"):
+            raise SandboxFailed(f"the sandbox failed to start: {self.stderr_tail()}")
+        self.ready.set()
+
+    async def destroy(self) -> None:
+        """Kill and remove the container. Raises if the engine cannot be reached."""
+        self.alive = False
+        self._reader.cancel()
+        with contextlib.suppress(Exception):
+            await self.stream.close()
+        await remove_container(self.container)
+
+    def stderr_tail(self) -> str:
+        text = self._stderr_tail.decode("utf-8", "replace").strip()
+        return text[-500:] or "no output"
+
+    # -- reading ------------------------------------------------------------------
+
+    def _budget(self) -> int:
+        """The most a run may legitimately send, plus room for the JSON around it."""
+        s = self.settings
+        return 2 * (s.max_output_bytes + s.max_images * s.max_image_bytes) + 1_000_000
+
+    async def _read(self) -> None:
+        """Parse the attach stream into events; stop at EOF or past any run's budget."""
+        buffer, total = b"", 0
+        try:
+            while (message := await self.stream.read_out()) is not None:
+                total += len(message.data)
+                if total > self._budget():
+                    self._events.put_nowait(_Overflow())
+                    return
+                if message.stream == 2:  # raw bytes on fd 2/1: stderr of the running cell
+                    self._stderr_tail = (self._stderr_tail + message.data)[-2000:]
+                    self._events.put_nowait(("raw", message.data))
+                    continue
+                buffer += message.data
+                *lines, buffer = buffer.split(b"\n")
+                for line in lines:
+                    self._events.put_nowait(_parse(line))
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # the connection to the engine broke
+            log.debug("attach stream of %s ended: %r", self.id[:12], exc)
+        finally:
+            self.alive = False
+            self._events.put_nowait(_EOF)
+
+    async def _next(self, stop: asyncio.Event | None, timeout: float):
+        """The next event, or ``"stop"``, or raises TimeoutError."""
+        if not self._events.empty():
+            return self._events.get_nowait()
+        if stop is None:
+            async with asyncio.timeout(timeout):
+                return await self._events.get()
+        getter = asyncio.ensure_future(self._events.get())
+        stopper = asyncio.ensure_future(stop.wait())
+        try:
+            done, _ = await asyncio.wait({getter, stopper}, timeout=timeout,
+                                         return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stopper.cancel()
+            if not getter.done():
+                getter.cancel()
+        if getter in done:  # an event that came with the stop is handled first
+            return getter.result()
+        if stopper in done:
+            return "stop"
+        raise TimeoutError
+
+    # -- running ------------------------------------------------------------------
+
+    async def run(self, cells: list[str], result: RunResult, on_event: EventSink | None,
+                  stop: asyncio.Event | None = None) -> None:
+        """Run ``cells`` and record what happens in ``result``.
+
+        Raises SandboxFailed if the sandbox turns out broken before taking the run (the
+        caller may retry elsewhere: no user code ran).
+        """
+        self.used = True
+        await self._send({"cells": cells})
+        try:
+            first = await self._next(None, ACK_TIMEOUT)
+        except TimeoutError:
+            raise SandboxFailed("the sandbox did not answer") from None
+        if not (isinstance(first, dict) and first.get("type") == "started"):
+            raise SandboxFailed(f"the sandbox broke before the run: {self.stderr_tail()}")
+
+        deadline = asyncio.get_running_loop().time() + self.settings.timeout
+        decoder = codecs.getincrementaldecoder("utf-8")("replace")
+        try:
+            await self._pump(result, on_event, stop, deadline, decoder)
+        except TimeoutError:
+            await self._kill()
+            result.fail("timeout", f"The code ran longer than {self.settings.timeout:g} s "
+                        "and was stopped.", cell=result.current)
+        except LimitExceeded as exc:
+            await self._kill()
+            result.fail("output_limit", str(exc), cell=result.current)
+
+    async def _send(self, request: dict) -> None:
+        data = json.dumps(request).encode("utf-8") + b"\n"
+        try:
+            async with asyncio.timeout(CALL_TIMEOUT):
+                await self.stream.write_in(data)
+        except (RuntimeError, *DOCKER_ERRORS) as exc:
+            raise SandboxFailed(f"could not send the code: {exc!r}") from exc
+
+    async def _pump(self, result: RunResult, on_event: EventSink | None,
+                    stop: asyncio.Event | None, deadline: float, decoder) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            item = await self._next(stop, max(0.0, deadline - loop.time()))
+            if item == "stop":
+                await self._kill()
+                result.fail("stopped", "The run was stopped.", cell=result.current)
+                return
+            if item is _EOF:
+                await self._explain_exit(result)
+                return
+            if isinstance(item, _Overflow):
+                raise LimitExceeded("The code wrote more output than allowed and was stopped.")
+            if isinstance(item, tuple):  # raw stderr bytes
+                item = {"type": "stderr", "cell": result.current, "data": decoder.decode(item[1])}
+            if await self._handle(item, result, on_event):
+                return
+
+    async def _handle(self, event: dict, result: RunResult, on_event: EventSink | None) -> bool:
+        """Record one event; True when the run is over."""
+        kind = event.get("type")
+        cell = result.valid_cell(event.get("cell"))
+        if kind in ("stdout", "stderr") and isinstance(event.get("data"), str):
+            if not event["data"]:
+                return False
+            result.add_text(kind, cell, event["data"])
+            out = {"type": kind, "cell": cell, "data": event["data"]}
+        elif kind == "image" and isinstance(event.get("data"), str):
+            result.add_image(cell, "image/png", event["data"])
+            out = {"type": "image", "cell": cell, "mime": "image/png", "data": event["data"]}
+        elif kind == "cell_done":
+            result.cell(cell)
+            result.current = min(cell + 1, result.ncells - 1)
+            out = {"type": "cell_done", "cell": cell}
+        elif kind == "error":
+            error_kind = "memory" if event.get("kind") == "memory" else "exception"
+            result.fail(error_kind, str(event.get("message", "")),
+                        str(event.get("traceback", "")), cell)
+            return False
+        elif kind == "done":
+            return True
+        else:
+            return False  # unknown or forged lines are ignored
+        if on_event is not None:
+            await on_event(out)
+        return False
+
+    async def _explain_exit(self, result: RunResult) -> None:
+        """The container ended before ``done``: say why, as precisely as the engine can."""
+        state = {}
+        with contextlib.suppress(*DOCKER_ERRORS):
+            async with asyncio.timeout(CALL_TIMEOUT):
+                state = (await self.container.show()).get("State", {})
+        if state.get("OOMKilled"):
+            result.fail("memory", f"The code used more than {self.settings.memory_mb} MiB of "
+                        "memory and was stopped.", cell=result.current)
+        else:
+            code = state.get("ExitCode", "unknown")
+            result.fail("sandbox", f"The sandbox ended unexpectedly (exit code {code}): "
+                        f"{self.stderr_tail()}", cell=result.current)
+
+    async def _kill(self) -> None:
+        self.alive = False
+        with contextlib.suppress(*DOCKER_ERRORS):
+            async with asyncio.timeout(CALL_TIMEOUT):
+                await self.container.kill()
+
+
+def _parse(line: bytes):
+    try:
+        event = json.loads(line)
+    except ValueError:
+        return ("raw", line + b"\n")
+    return event if isinstance(event, dict) else ("raw", line + b"\n")
+
+
+async def remove_container(container) -> None:
+    try:
+        async with asyncio.timeout(CALL_TIMEOUT):
+            await container.delete(force=True)
+    except aiodocker.DockerError as exc:
+        if exc.status != 404:  # already gone is fine
+            raise

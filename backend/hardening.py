@@ -1,0 +1,74 @@
+"""Every restriction a sandbox container runs under, in one place.
+
+A reader's code is hostile until proven otherwise. Each container is single-use, has no
+network, no capabilities, no way to gain privileges, a read-only root with a small
+``/tmp``, and limits on memory (no swap beyond it), processes, CPU, file size and open
+files. Output is read through attach up to the service's caps; the log driver is off so
+nothing piles up on the host's disk.
+"""
+
+from __future__ import annotations
+
+from .config import Settings
+
+#: Every container the service creates carries this label (a public contract: operators
+#: and tests find sandboxes by it).
+LABEL = "livegallery"
+#: Which service process created the container, so a restart can sweep its leftovers.
+OWNER_LABEL = "livegallery.owner"
+
+#: The unprivileged user baked into the image; forced here too, whatever the image says.
+SANDBOX_USER = "10001:10001"
+HARNESS = ["python3", "/opt/livegallery/harness.py"]
+
+MIB = 1024 * 1024
+
+
+def container_config(settings: Settings, image: str, owner: str) -> dict:
+    """The Docker Engine API body of ``POST /containers/create`` for one sandbox."""
+    memory = settings.memory_mb * MIB
+    return {
+        "Image": image,
+        "Cmd": HARNESS,
+        "User": SANDBOX_USER,
+        "WorkingDir": "/tmp",
+        "Env": [f"LIVEGALLERY_PRELOAD={settings.preload}", "HOME=/tmp", "TMPDIR=/tmp"],
+        # The harness reads its one request from stdin and writes events to stdout.
+        "AttachStdin": True,
+        "AttachStdout": True,
+        "AttachStderr": True,
+        "OpenStdin": True,
+        "StdinOnce": True,
+        "Tty": False,
+        "NetworkDisabled": True,
+        "Labels": {LABEL: "1", OWNER_LABEL: owner},
+        "HostConfig": host_config(settings, memory),
+    }
+
+
+def host_config(settings: Settings, memory: int) -> dict:
+    return {
+        "NetworkMode": "none",
+        "CapDrop": ["ALL"],
+        "SecurityOpt": ["no-new-privileges:true"],
+        "Privileged": False,
+        "ReadonlyRootfs": True,
+        # noexec: nothing written at run time can be executed or loaded as a library.
+        "Tmpfs": {"/tmp": f"rw,nosuid,nodev,noexec,size={settings.tmp_mb}m,mode=1777"},
+        "IpcMode": "none",  # no /dev/shm: one less writable place
+        "Memory": memory,
+        "MemorySwap": memory,  # equal to Memory: no swap at all
+        "OomScoreAdj": 1000,  # the host's OOM killer picks sandboxes first
+        "PidsLimit": settings.pids,
+        "NanoCpus": int(settings.cpus * 1e9),
+        "Ulimits": [
+            {"Name": "fsize", "Soft": settings.fsize_mb * MIB, "Hard": settings.fsize_mb * MIB},
+            {"Name": "nofile", "Soft": settings.nofile, "Hard": settings.nofile},
+            {"Name": "core", "Soft": 0, "Hard": 0},
+        ],
+        "LogConfig": {"Type": "none", "Config": {}},
+        "Init": False,
+        # Removed by the service after each run (it reads the OOM state first).
+        "AutoRemove": False,
+        "RestartPolicy": {"Name": "no"},
+    }

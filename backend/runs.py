@@ -1,0 +1,38 @@
+"""One run from request to result: take a sandbox, run the cells, give the sandbox back."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+from .errors import SandboxFailed
+from .executor import EventSink
+from .pool import Pool
+from .results import RunResult
+
+log = logging.getLogger(__name__)
+
+#: A sandbox that breaks before taking the run (no user code ran in it) is replaced this
+#: many times before the run is reported as failed.
+ATTEMPTS = 3
+
+
+async def run_cells(pool: Pool, cells: list[str], on_event: EventSink | None = None,
+                    stop: asyncio.Event | None = None) -> dict:
+    """The result object of ``POST /api/v1/run`` for ``cells``."""
+    started = time.perf_counter()
+    result = RunResult(pool.settings, len(cells))
+    for attempt in range(1, ATTEMPTS + 1):
+        sandbox = await pool.acquire()
+        try:
+            await sandbox.run(cells, result, on_event, stop)
+            break
+        except SandboxFailed as exc:
+            log.warning("sandbox %s broke before the run (attempt %d): %s",
+                        sandbox.id[:12], attempt, exc)
+        finally:
+            pool.release(sandbox)
+    else:
+        result.fail("sandbox", "No working sandbox could be found; please try again.")
+    return result.as_json((time.perf_counter() - started) * 1000)
