@@ -1,0 +1,1 @@
+// stand-in for Ace in tests
