@@ -101,6 +101,7 @@ class Pool:
             "starting": self.starting,
             "in_use": len(self.busy),
             "waiting": self.waiting,
+            "owner": self.owner,  # the label value on this service's containers
         }
 
     async def close(self) -> None:

@@ -1,0 +1,213 @@
+"""Hostile code against the real service, the real engine and the real image.
+
+Each test checks the clear error kind the reader sees, that the service still answers
+``health`` afterwards, and that the run's container is gone (the cold service starts one
+container per run, so "none of its containers left" is exact).
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from .service import containers
+
+pytestmark = pytest.mark.docker
+
+
+def run_ok(service, code: str) -> dict:
+    status, body = service.run(code=textwrap.dedent(code))
+    assert status == 200, body
+    return body
+
+
+def assert_healthy_and_clean(service) -> None:
+    service.wait_idle()
+    status, body = service.health()
+    assert status == 200 and body["status"] == "ok"
+    assert containers(body["pool"]["owner"]) == []
+
+
+def test_fork_bomb_hits_the_process_limit(cold_service):
+    body = run_ok(cold_service, """
+        import os
+        while True:
+            os.fork()
+    """)
+    assert body["ok"] is False
+    assert body["error"]["kind"] == "exception"
+    assert "BlockingIOError" in body["error"]["message"]
+    assert_healthy_and_clean(cold_service)
+
+
+def test_memory_bomb_is_killed(cold_service):
+    body = run_ok(cold_service, """
+        chunks = []
+        while True:
+            chunks.append(bytearray(50 * 1024 * 1024))
+    """)
+    assert body["error"]["kind"] == "memory"
+    assert "MiB" in body["error"]["message"]
+    assert body["error"]["cell"] == 0
+    assert_healthy_and_clean(cold_service)
+
+
+def test_endless_loop_times_out(cold_service):
+    body = run_ok(cold_service, "print('start', flush=True)\nwhile True:\n    pass\n")
+    assert body["error"]["kind"] == "timeout"
+    assert body["cells"][0]["stdout"] == "start\n"  # output before the kill is kept
+    assert 4000 <= body["duration_ms"] < 15000
+    assert_healthy_and_clean(cold_service)
+
+
+def test_output_flood_is_capped(cold_service):
+    body = run_ok(cold_service, "while True:\n    print('y' * 1000)\n")
+    assert body["error"]["kind"] == "output_limit"
+    assert 0 < len(body["cells"][0]["stdout"]) <= 1_000_000
+    assert_healthy_and_clean(cold_service)
+
+
+def test_raw_fd_flood_is_capped_too(cold_service):
+    body = run_ok(cold_service, "import os\nwhile True:\n    os.write(1, b'z' * 65536)\n")
+    assert body["error"]["kind"] == "output_limit"
+    assert "z" * 100 in body["cells"][0]["stderr"]  # raw fd 1 output is shown as stderr
+    assert_healthy_and_clean(cold_service)
+
+
+def test_too_many_figures_are_capped(cold_service):
+    body = run_ok(cold_service, """
+        import matplotlib.pyplot as plt
+        for i in range(30):
+            plt.figure()
+    """)
+    assert body["error"]["kind"] == "output_limit"
+    assert "figures" in body["error"]["message"]
+    assert_healthy_and_clean(cold_service)
+
+
+def test_no_network_inside(cold_service):
+    # Only loopback targets: the sandbox's own lo. No outside address is ever aimed at.
+    body = run_ok(cold_service, """
+        import socket
+        print(sorted(name for _, name in socket.if_nameindex()))
+        routes = open('/proc/net/route').read().splitlines()[1:]
+        print('routes', len(routes))
+        try:
+            socket.getaddrinfo('pypi.org', 443)
+            print('lookup ok')
+        except OSError as exc:
+            print('lookup failed')
+        s = socket.socket()
+        s.settimeout(2)
+        try:
+            s.connect(('127.0.0.1', 9))
+            print('connect ok')
+        except OSError as exc:
+            print('connect failed', type(exc).__name__)
+    """)
+    assert body["ok"] is True, body["error"]
+    out = body["cells"][0]["stdout"].splitlines()
+    assert out == ["['lo']", "routes 0", "lookup failed",
+                   "connect failed ConnectionRefusedError"]
+    assert_healthy_and_clean(cold_service)
+
+
+def test_writing_outside_tmp_fails(cold_service):
+    body = run_ok(cold_service, """
+        import errno
+        for path in ['/etc/livegallery', '/opt/livegallery/x', '/usr/lib/x', '/x', '/dev/shm/x']:
+            try:
+                open(path, 'w').write('x')
+                print(path, 'WRITTEN')
+            except OSError as exc:
+                print(path, errno.errorcode[exc.errno])
+        open('/tmp/ok.txt', 'w').write('fine')
+        print(open('/tmp/ok.txt').read())
+    """)
+    assert body["ok"] is True, body["error"]
+    out = body["cells"][0]["stdout"]
+    assert "WRITTEN" not in out
+    assert out.splitlines()[-1] == "fine"
+    assert_healthy_and_clean(cold_service)
+
+
+def test_filling_tmp_stops_at_its_size(cold_service):
+    body = run_ok(cold_service, """
+        import os
+        written = 0
+        for i in range(100):
+            with open(f'/tmp/fill{i}', 'wb') as f:
+                for _ in range(8):
+                    f.write(b'0' * (1024 * 1024))
+                    written += 1024 * 1024
+        print('never here')
+    """)
+    assert body["error"]["kind"] == "exception"
+    assert "No space left on device" in body["error"]["message"]
+    assert "never here" not in body["cells"][0]["stdout"]
+    assert_healthy_and_clean(cold_service)
+
+
+def test_big_file_hits_the_file_size_limit(cold_service):
+    body = run_ok(cold_service, "open('/tmp/big', 'wb').write(b'0' * (40 * 1024 * 1024))\n")
+    assert body["error"]["kind"] == "exception"
+    assert "File too large" in body["error"]["message"]
+    assert_healthy_and_clean(cold_service)
+
+
+def test_host_paths_are_not_visible(cold_service):
+    body = run_ok(cold_service, """
+        import os
+        for path in ['/work', '/var/run/docker.sock', '/run/docker.sock', '/root/.ssh', '/root/.pyenv']:
+            print(path, os.path.exists(path))
+        try:
+            open('/etc/shadow').read()
+            print('shadow readable')
+        except OSError as exc:
+            print('shadow', type(exc).__name__)
+        print('uid', os.getuid())
+        print('pid1', open('/proc/1/cmdline').read().replace('\\0', ' ').strip())
+    """)
+    assert body["ok"] is True, body["error"]
+    out = body["cells"][0]["stdout"].splitlines()
+    assert out[:5] == ["/work False", "/var/run/docker.sock False", "/run/docker.sock False",
+                       "/root/.ssh False", "/root/.pyenv False"]
+    assert out[5] == "shadow PermissionError"
+    assert out[6] == "uid 10001"
+    assert out[7] == "pid1 python3 /opt/livegallery/harness.py"  # its own PID namespace
+    assert_healthy_and_clean(cold_service)
+
+
+def test_killing_pid_1_from_inside(cold_service):
+    # The harness is PID 1 of the sandbox's namespace: the kernel drops these signals.
+    body = run_ok(cold_service, """
+        import os, signal
+        for sig in (signal.SIGKILL, signal.SIGTERM):
+            os.kill(1, sig)
+        try:
+            os.kill(-1, signal.SIGKILL)  # every process it may signal: none but itself
+        except ProcessLookupError:
+            pass
+        print('still here')
+    """)
+    assert body["ok"] is True, body["error"]
+    assert body["cells"][0]["stdout"] == "still here\n"
+    assert_healthy_and_clean(cold_service)
+
+
+def test_harness_exit_is_a_clear_sandbox_error(cold_service):
+    body = run_ok(cold_service, "import os\nprint('bye', flush=True)\nos._exit(3)\n")
+    assert body["error"]["kind"] == "sandbox"
+    assert "exit code 3" in body["error"]["message"]
+    assert body["cells"][0]["stdout"] == "bye\n"
+    assert_healthy_and_clean(cold_service)
+
+
+def test_no_privilege_escalation(cold_service):
+    body = run_ok(cold_service, """
+        status = dict(line.split(':', 1) for line in open('/proc/self/status'))
+        print(status['CapEff'].strip(), status['NoNewPrivs'].strip())
+    """)
+    assert body["cells"][0]["stdout"].split() == ["0000000000000000", "1"]
+    assert_healthy_and_clean(cold_service)
