@@ -32,7 +32,7 @@ class LivePage {
     };
     this.cells = cellEls.map((el, i) => new CellEditor(el, i, env));
     this.outputs = cellEls.map((el, i) => new LiveOutput(el, i));
-    cellEls[0].before(this.toolbar.el);
+    toolbarAnchor(doc, cellEls[0]).before(this.toolbar.el);
     watchScheme(doc, (dark) => this.cells.forEach((c) => c.setDark(dark)));
     this.setState('idle');
   }
@@ -133,6 +133,16 @@ class LivePage {
     this.toolbar.status.clear();
     this.setState('idle');
   }
+}
+
+/**
+ * The toolbar goes before the first cell, or before its build-time outputs
+ * when sphinx-gallery put those first (examples with few blocks).
+ */
+function toolbarAnchor(doc, firstCell) {
+  const output = doc.querySelector('.livegallery-output-0');
+  const outputFirst = output && (output.compareDocumentPosition(firstCell) & Node.DOCUMENT_POSITION_FOLLOWING);
+  return outputFirst ? output : firstCell;
 }
 
 /** Set up the page; returns the LivePage, or null on pages without cells or config. */

@@ -61,6 +61,7 @@ export function httpMessage(status, serverMessage, retryAfter = null) {
   if (status === 429) return busyMessage(retryAfter);
   if (status === 503 || status === 502 || status === 504) return UNAVAILABLE;
   if (status === 413) return `The code is too large to run${detail(message)}.`;
+  if (status === 403) return `This page is not allowed to use the code runner${detail(message)}.`;
   if (status === 400) return `The code runner rejected the request${detail(message)}.`;
   return `The code runner failed (HTTP ${status})${detail(message)}.`;
 }

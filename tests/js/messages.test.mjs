@@ -32,6 +32,10 @@ test('400 and 413 show the server message', () => {
   assert.equal(httpMessage(413, ''), 'The code is too large to run.');
 });
 
+test('403 says the page may not use the runner', () => {
+  assert.equal(httpMessage(403, 'origin not allowed'), 'This page is not allowed to use the code runner: origin not allowed.');
+});
+
 test('other statuses name the status', () => {
   assert.equal(httpMessage(500, 'boom'), 'The code runner failed (HTTP 500): boom.');
 });
