@@ -244,4 +244,3 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_post(API + "/run", run)
     app.router.add_get(API + "/stream", stream)
     app.router.add_get(API + "/health", health)
-    app.router.add_route("OPTIONS", API + "/{tail:.*}", lambda request: web.Response())
