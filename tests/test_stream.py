@@ -1,0 +1,112 @@
+"""The WebSocket stream against the real service: live events, stop, disconnect."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import aiohttp
+import pytest
+
+from .service import containers
+
+pytestmark = pytest.mark.docker
+
+
+def ws_url(service) -> str:
+    return service.url.replace("http://", "ws://") + "/api/v1/stream"
+
+
+async def collect(ws, until="done", timeout=30):
+    events = []
+    async with asyncio.timeout(timeout):
+        async for message in ws:
+            event = message.json()
+            events.append(event)
+            if event["type"] in (until, "done", "error"):
+                break
+    return events
+
+
+async def test_events_stream_in_order_and_done_matches_post(warm_service):
+    cells = ["print('a')\nprint('b')", "import matplotlib.pyplot as plt\n_ = plt.plot([1])",
+             "import sys\nprint('warn', file=sys.stderr)"]
+    async with aiohttp.ClientSession() as session:
+        async with session.ws_connect(ws_url(warm_service)) as ws:
+            await ws.send_json({"cells": cells})
+            events = await collect(ws)
+    kinds = [(e["type"], e.get("cell")) for e in events]
+    assert kinds == [("stdout", 0), ("stdout", 0), ("cell_done", 0), ("image", 1),
+                     ("cell_done", 1), ("stderr", 2), ("cell_done", 2), ("done", None)]
+    assert events[0]["data"] == "a\n" and events[3]["mime"] == "image/png"
+    result = events[-1]["result"]
+    status, posted = warm_service.run(cells)
+    assert set(result) == set(posted) == {"ok", "cells", "error", "duration_ms"}
+    strip = lambda r: [(c["stdout"], c["stderr"], len(c["images"])) for c in r["cells"]]
+    assert strip(result) == strip(posted) == [("a\nb\n", "", 0), ("", "", 1), ("", "warn\n", 0)]
+    assert events[3]["data"] == result["cells"][1]["images"][0]["data"]
+
+
+async def test_output_arrives_while_the_code_runs(warm_service):
+    code = "import time\nprint('early', flush=True)\ntime.sleep(2)\nprint('late')"
+    async with aiohttp.ClientSession() as session:
+        async with session.ws_connect(ws_url(warm_service)) as ws:
+            sent = time.monotonic()
+            await ws.send_json({"cells": [code]})
+            first = (await ws.receive()).json()
+            first_after = time.monotonic() - sent
+            rest = await collect(ws)
+    assert first == {"type": "stdout", "cell": 0, "data": "early\n"}
+    assert first_after < 1.5  # before the sleep ended, not batched at the end
+    assert rest[-1]["result"]["cells"][0]["stdout"] == "early\nlate\n"
+
+
+async def test_stop_kills_the_run(warm_service):
+    owner = warm_service.owner
+    async with aiohttp.ClientSession() as session:
+        async with session.ws_connect(ws_url(warm_service)) as ws:
+            await ws.send_json({"cells": ["print('go', flush=True)\nwhile True:\n    pass"]})
+            assert (await ws.receive()).json()["data"] == "go\n"
+            await ws.send_json({"type": "stop"})
+            events = await collect(ws, timeout=5)
+    result = events[-1]["result"]
+    assert result["error"]["kind"] == "stopped" and result["error"]["cell"] == 0
+    assert result["cells"][0]["stdout"] == "go\n"
+    assert result["duration_ms"] < warm_service.settings["timeout"] * 1000
+    warm_service.wait_idle()
+    assert len(containers(owner)) == warm_service.health()[1]["pool"]["ready"]
+
+
+async def test_disconnect_kills_the_container(warm_service):
+    owner = warm_service.owner
+    before = set(containers(owner))
+    async with aiohttp.ClientSession() as session:
+        ws = await session.ws_connect(ws_url(warm_service))
+        await ws.send_json({"cells": ["print('go', flush=True)\nwhile True:\n    pass"]})
+        assert (await ws.receive()).json()["data"] == "go\n"
+        await ws.close()
+    # The run's container goes well before the 5 s timeout would have killed it.
+    start = time.monotonic()
+    warm_service.wait_until(lambda: warm_service.health()[1]["pool"]["in_use"] == 0, 3,
+                            "the run to end")
+    assert time.monotonic() - start < 3
+    warm_service.wait_idle()
+    used = before - set(containers(owner))
+    assert len(used) == 1  # exactly the one that ran is gone; the pool refilled
+
+
+async def test_bad_first_message_gets_an_error_event(warm_service):
+    async with aiohttp.ClientSession() as session:
+        async with session.ws_connect(ws_url(warm_service)) as ws:
+            await ws.send_str('{"cells": []}')
+            event = (await ws.receive()).json()
+            assert event["type"] == "error" and event["status"] == 400
+            assert event["error"]["kind"] == "bad_request"
+            assert (await ws.receive()).type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED)
+
+
+async def test_stream_refuses_foreign_origins(warm_service):
+    async with aiohttp.ClientSession() as session:
+        with pytest.raises(aiohttp.WSServerHandshakeError) as info:
+            await session.ws_connect(ws_url(warm_service), origin="https://evil.example")
+    assert info.value.status == 403
