@@ -79,10 +79,14 @@ def _check_timeout(timeout: Any) -> None:
         )
 
 
-@lru_cache(maxsize=8)
 def compile_pattern(pattern: Any) -> re.Pattern[str]:
-    if not isinstance(pattern, str):
+    if not isinstance(pattern, str):  # checked first: the cache needs a hashable key
         raise ConfigError(f"livegallery_runnable_pattern must be a string, got {pattern!r}")
+    return _compile(pattern)
+
+
+@lru_cache(maxsize=8)
+def _compile(pattern: str) -> re.Pattern[str]:
     try:
         return re.compile(pattern)
     except re.error as exc:

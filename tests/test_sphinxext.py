@@ -333,6 +333,7 @@ def test_incremental_rebuild(tmp_path):
         ("livegallery_request_timeout = 0", "livegallery_request_timeout must be a positive number"),
         ('livegallery_request_timeout = "60"', "livegallery_request_timeout must be a positive number"),
         ('livegallery_runnable_pattern = "plot_(multi"', "livegallery_runnable_pattern is not a valid regular expression"),
+        ('livegallery_runnable_pattern = ["plot_"]', "livegallery_runnable_pattern must be a string"),
         ('livegallery_ace_path = ""', "livegallery_ace_path must be a non-empty string"),
     ],
 )
