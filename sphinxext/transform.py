@@ -37,10 +37,7 @@ class RunnableCells(SphinxPostTransform):
         source_file = Path(self.env.srcdir, example)
         try:
             starts = cells.code_block_starts(source_file)
-        except (OSError, SyntaxError, ValueError) as exc:
-            logger.warning("livegallery: cannot read %s (%s); page left as is", source_file, exc)
-            return
-        except Exception as exc:  # sphinx-gallery's parser raises ExtensionError, too
+        except Exception as exc:  # unreadable file, or sphinx-gallery's parser refusing it
             logger.warning("livegallery: cannot parse %s (%s); page left as is", source_file, exc)
             return
         for index, cell in enumerate(cells.find_cells(self.document, starts)):
