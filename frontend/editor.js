@@ -99,8 +99,10 @@ export class CellEditor {
 
   mountAce(ace, at) {
     const pre = this.el.querySelector('pre');
+    // The editor takes the page's code font, read while the <pre> is still shown.
     const style = pre ? this.doc.defaultView.getComputedStyle(pre) : null;
-    // Measure before hiding the <pre>, so the editor takes the page's code font.
+    const fontSize = style ? style.fontSize : '14px';
+    const fontFamily = style ? style.fontFamily : 'monospace';
     const host = this.mountHost('div');
     const editor = ace.edit(host, {
       mode: 'ace/mode/python',
@@ -108,16 +110,17 @@ export class CellEditor {
       value: this.original,
       minLines: 1,
       maxLines: Infinity, // height follows the code
-      fontSize: style ? style.fontSize : '14px',
-      fontFamily: style ? style.fontFamily : 'monospace',
+      fontSize,
+      fontFamily,
       showPrintMargin: false,
       highlightActiveLine: false,
       useWorker: false,
       tabSize: 4,
       useSoftTabs: true,
+      // Ace rewrites its input's aria-label ("Cursor at row N"); this prefixes it.
+      textInputAriaLabel: `Code of ${this.label}`,
     });
     editor.clearSelection();
-    editor.textInput?.getElement()?.setAttribute('aria-label', `Code of ${this.label}`);
     editor.commands.addCommand({
       name: 'livegalleryRun',
       bindKey: { win: 'Shift-Enter', mac: 'Shift-Enter' },
