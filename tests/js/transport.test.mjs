@@ -88,6 +88,16 @@ test('a server refusal over the socket is a failure, not a fallback', async () =
   assert.equal(outcome.failure.type, 'http');
   assert.equal(outcome.failure.status, 429);
   assert.equal(outcome.failure.message, 'all sandboxes busy');
+  assert.equal(outcome.failure.retryAfter, null);
+});
+
+test('a busy refusal over the socket may say when to retry', async () => {
+  const WS = fakeSocket((ws) => {
+    ws.open();
+    ws.emit({ type: 'error', error: { kind: 'busy', message: 'busy' }, status: 429, retry_after: 4 });
+  });
+  const outcome = await runCells(['x'], { urls: URLS, timeoutMs: 1000, WebSocketImpl: WS, fetchImpl: noFetch });
+  assert.equal(outcome.failure.retryAfter, 4);
 });
 
 test('Stop sends {"type": "stop"} and resolves with the stopped result', async () => {
