@@ -165,8 +165,10 @@ async def stream(request: web.Request) -> web.WebSocketResponse:
         await _stream_run(ws, request.app["pool"], cells)
     except ServiceError as exc:
         with contextlib.suppress(ConnectionError, RuntimeError):
-            await ws.send_json({"type": "error", "error": exc.body()["error"],
-                                "status": exc.status})
+            event = {"type": "error", "error": exc.body()["error"], "status": exc.status}
+            if hasattr(exc, "retry_after"):
+                event["retry_after"] = exc.retry_after
+            await ws.send_json(event)
     finally:
         await ws.close()
     return ws

@@ -206,7 +206,8 @@ class Pool:
 
     async def _maintain(self) -> None:
         now = time.monotonic()
-        if self.image_id is None or now - self._image_checked >= self.settings.image_check_interval:
+        due = now - self._image_checked >= self.settings.image_check_interval
+        if (self.image_id is None or due) and now >= self._retry_at:
             await self._check_image()
         for sandbox in list(self.ready):
             stale = sandbox.image_id != self.image_id
@@ -221,6 +222,7 @@ class Pool:
 
     async def _check_image(self) -> None:
         """Resolve the image tag; a rebuilt image (new id) retires the old containers."""
+        self._image_checked = time.monotonic()
         try:
             async with asyncio.timeout(CALL_TIMEOUT):
                 info = await self.docker.images.inspect(self.settings.image)
@@ -228,8 +230,8 @@ class Pool:
             self._set_problem(docker_failure(exc) if not _is_missing(exc) else ImageMissing(
                 f"The sandbox image {self.settings.image} does not exist; build it with "
                 "images/build.sh (or make image)."))
+            self._back_off()
             return
-        self._image_checked = time.monotonic()
         if info["Id"] != self.image_id:
             if self.image_id is not None:
                 log.info("image %s changed: %s -> %s", self.settings.image,
@@ -258,8 +260,7 @@ class Pool:
             log.warning("a sandbox failed to start: %s", exc)
             self._set_problem(exc if isinstance(exc, ServiceError) else SandboxUnavailable(
                 f"Sandboxes fail to start: {exc}"))
-            self._retry_at = time.monotonic() + self._backoff
-            self._backoff = min(self._backoff * 2, MAX_BACKOFF)
+            self._back_off()
         else:
             self._set_problem(None)
             self._backoff, self._retry_at = 0.5, 0.0
@@ -271,10 +272,16 @@ class Pool:
             self.starting -= 1
             self._changed()
 
+    def _back_off(self) -> None:
+        self._retry_at = time.monotonic() + self._backoff
+        self._backoff = min(self._backoff * 2, MAX_BACKOFF)
+
     def _set_problem(self, problem: ServiceError | None) -> None:
-        if problem is not None or self.problem is not None:
-            self.problem = problem
-            self._changed()
+        """Record why sandboxes cannot start; waiting requests learn it at once."""
+        changed = (problem is None) != (self.problem is None)
+        self.problem = problem
+        if changed or problem is not None:
+            self._spawn(self._notify())
 
     def _is_leftover(self, info: dict, own: bool) -> bool:
         owner = info.get("Labels", {}).get(OWNER_LABEL, "")
