@@ -1,0 +1,105 @@
+"""Per-cell fidelity: the service shows, for each cell, the text and the number of
+figures that sphinx-gallery itself shows for the same example at build time."""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from pathlib import Path
+
+import pytest
+from sphinx.cmd.build import build_main
+from sphinx_gallery.py_source_parser import split_code_and_text_blocks
+
+pytestmark = pytest.mark.docker
+
+EXAMPLE = '''
+"""
+Fidelity
+========
+
+Several cells: text, stderr, figures and a last expression.
+"""
+import sys
+import numpy as np
+import matplotlib.pyplot as plt
+
+print("shape", np.zeros((3, 4)).shape)
+print("to stderr", file=sys.stderr)
+
+# %%
+# Two figures and no text.
+
+fig, axes = plt.subplots(1, 2)
+axes[0].plot([1, 2, 3])
+plt.figure()
+plt.imshow(np.eye(4))
+plt.show()
+
+# %%
+# One figure, a loop of prints and a last expression shown by its repr.
+
+for i in range(3):
+    print("line", i)
+plt.plot(np.arange(5) ** 2)
+np.arange(4).sum()
+
+# %%
+# Nothing at all.
+
+x = 1
+'''
+
+CONF = '''
+extensions = ["sphinx_gallery.gen_gallery"]
+sphinx_gallery_conf = {"examples_dirs": "examples", "gallery_dirs": "auto_examples"}
+'''
+
+
+def build_gallery(root: Path) -> Path:
+    (root / "examples").mkdir(parents=True)
+    (root / "examples" / "README.txt").write_text("Gallery\n=======\n")
+    (root / "examples" / "plot_fidelity.py").write_text(textwrap.dedent(EXAMPLE).lstrip())
+    (root / "conf.py").write_text(CONF)
+    (root / "index.rst").write_text("Test\n====\n\n.. toctree::\n\n   auto_examples/index\n")
+    assert build_main(["-q", "-b", "html", str(root), str(root / "_build")]) == 0
+    return root / "auto_examples" / "plot_fidelity.rst"
+
+
+def shown_by_sphinx_gallery(rst: str) -> list[tuple[str, int]]:
+    """(text output, figure count) of each code block of sphinx-gallery's generated rst."""
+    shown = []
+    for segment in re.split(r"\.\. GENERATED FROM PYTHON SOURCE LINES \d+-\d+\n", rst)[1:]:
+        if ".. code-block:: Python" not in segment:
+            continue
+        figures = segment.count(".. image-sg::")
+        text = ""
+        match = re.search(r"sphx-glr-script-out\n\n.*?\.\. code-block:: none\n\n((?:    .*\n|\n)*)",
+                          segment, re.S)
+        if match:
+            text = textwrap.dedent(match.group(1))
+        shown.append((normalize(text), figures))
+    return shown
+
+
+def normalize(text: str) -> str:
+    """Literal blocks drop blank lines at the edges and trailing spaces."""
+    return "\n".join(line.rstrip() for line in text.strip("\n").splitlines() if line.strip())
+
+
+def test_cells_match_what_sphinx_gallery_shows(tmp_path, warm_service):
+    rst = build_gallery(tmp_path).read_text()
+    expected = shown_by_sphinx_gallery(rst)
+    _, blocks = split_code_and_text_blocks(str(tmp_path / "examples" / "plot_fidelity.py"))
+    cells = [block.content for block in blocks if block.type == "code"]
+    assert len(cells) == len(expected) == 4
+
+    status, body = warm_service.run(cells)
+    assert status == 200 and body["ok"], body["error"]
+    got = [(normalize(c["stdout"] + c["stderr"]), len(c["images"])) for c in body["cells"]]
+    assert got == expected
+    # The example is not trivial: text, stderr, several figures and a repr all occur.
+    assert expected[0] == ("shape (3, 4)\nto stderr", 0)
+    assert [figures for _, figures in expected] == [0, 2, 1, 0]
+    assert expected[2][0].endswith("np.int64(6)") or expected[2][0].endswith("6")
+    assert body["cells"][0]["stderr"] == "to stderr\n"
