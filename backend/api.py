@@ -24,6 +24,10 @@ from .runs import run_cells
 log = logging.getLogger(__name__)
 
 API = "/api/v1"
+#: What the app holds: set by the app factory, read by the handlers.
+SETTINGS = web.AppKey("settings", Settings)
+POOL = web.AppKey("pool", object)
+DOCKER = web.AppKey("docker", object)
 #: How long a WebSocket client has to send its cells after connecting.
 FIRST_MESSAGE_TIMEOUT = 30.0
 
@@ -64,7 +68,7 @@ def parse_json(raw: bytes | str):
 
 
 async def read_body(request: web.Request) -> bytes:
-    settings: Settings = request.app["settings"]
+    settings: Settings = request.app[SETTINGS]
     if (request.content_length or 0) > settings.max_body_bytes:
         raise TooLarge(f"The body is larger than {settings.max_body_bytes:,} bytes.")
     try:
@@ -79,7 +83,7 @@ def origin_allowed(origin: str, request: web.Request) -> bool:
     """Same-origin requests, and those from the configured origins, may use the API."""
     if origin == f"{request.scheme}://{request.host}":
         return True
-    for allowed in request.app["settings"].origins:
+    for allowed in request.app[SETTINGS].origins:
         if allowed in ("*", origin):
             return True
         if allowed.endswith(":*"):
@@ -150,19 +154,19 @@ def error_response(exc: ServiceError) -> web.Response:
 
 async def run(request: web.Request) -> web.Response:
     check_origin(request)
-    cells = parse_cells(parse_json(await read_body(request)), request.app["settings"])
-    return web.json_response(await run_cells(request.app["pool"], cells))
+    cells = parse_cells(parse_json(await read_body(request)), request.app[SETTINGS])
+    return web.json_response(await run_cells(request.app[POOL], cells))
 
 
 async def stream(request: web.Request) -> web.WebSocketResponse:
     """Like ``run``, with events sent as they happen and ``{"type": "stop"}`` accepted."""
     check_origin(request)
-    settings: Settings = request.app["settings"]
+    settings: Settings = request.app[SETTINGS]
     ws = web.WebSocketResponse(heartbeat=20, max_msg_size=settings.max_body_bytes)
     await ws.prepare(request)
     try:
         cells = await _first_cells(ws, settings)
-        await _stream_run(ws, request.app["pool"], cells)
+        await _stream_run(ws, request.app[POOL], cells)
     except ServiceError as exc:
         with contextlib.suppress(ConnectionError, RuntimeError):
             event = {"type": "error", "error": exc.body()["error"], "status": exc.status}
@@ -219,13 +223,13 @@ def _is_stop(data: str) -> bool:
 
 
 async def health(request: web.Request) -> web.Response:
-    settings: Settings = request.app["settings"]
-    pool = request.app["pool"]
+    settings: Settings = request.app[SETTINGS]
+    pool = request.app[POOL]
     body = {"status": "ok", "version": __version__, "image": settings.image,
             "image_id": pool.image_id, "pool": pool.stats(), "limits": settings.limits()}
     try:
         async with asyncio.timeout(3):
-            await request.app["docker"].version()
+            await request.app[DOCKER].version()
     except DOCKER_ERRORS as exc:
         return _unhealthy(body, docker_failure(exc))
     if pool.problem is not None:

@@ -8,7 +8,7 @@ import aiodocker
 import aiohttp
 from aiohttp import web
 
-from .api import cors_middleware, error_middleware, setup_routes
+from .api import DOCKER, POOL, SETTINGS, cors_middleware, error_middleware, setup_routes
 from .config import Settings
 from .pool import Pool
 from .site import setup_site
@@ -20,7 +20,7 @@ def create_app(settings: Settings | None = None) -> web.Application:
     settings = settings or Settings()
     app = web.Application(client_max_size=settings.max_body_bytes,
                           middlewares=[error_middleware, cors_middleware])
-    app["settings"] = settings
+    app[SETTINGS] = settings
     app.cleanup_ctx.append(docker_context)
     setup_routes(app)
     if settings.static_dir:
@@ -31,12 +31,12 @@ def create_app(settings: Settings | None = None) -> web.Application:
 async def docker_context(app: web.Application):
     """The Docker client and the pool live as long as the app; closing them removes every
     container the service made (a clean SIGTERM/SIGINT shutdown runs this)."""
-    settings: Settings = app["settings"]
+    settings = app[SETTINGS]
     url = settings.docker_url or os.environ.get("DOCKER_HOST") or DEFAULT_DOCKER_URL
     # Ordinary calls get a bound; attaches and waits override it as long-running.
     docker = aiodocker.Docker(url=url, timeout=aiohttp.ClientTimeout(total=60, connect=5))
     pool = Pool(docker, settings)
-    app["docker"], app["pool"] = docker, pool
+    app[DOCKER], app[POOL] = docker, pool
     await pool.start()
     try:
         yield

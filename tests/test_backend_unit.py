@@ -1,0 +1,166 @@
+"""Fast tests of the API, results and settings with a fake pool (no Docker). The same
+behaviour is checked against the real engine in the integration tests."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from livegallery.backend.api import DOCKER, POOL
+from livegallery.backend.app import create_app
+from livegallery.backend.config import Settings, argument_parser, from_env
+from livegallery.backend.errors import Busy, DockerUnavailable
+from livegallery.backend.hardening import LABEL, container_config
+from livegallery.backend.results import LimitExceeded, RunResult
+
+
+class FakeSandbox:
+    """Plays back a script of harness events, or waits until stopped."""
+
+    id = "fake0000000000"
+
+    def __init__(self, script, hang=False):
+        self.script, self.hang = script, hang
+
+    async def run(self, cells, result, on_event, stop=None):
+        for event in self.script:
+            result.add_text(event["type"], event["cell"], event["data"])
+            if on_event:
+                await on_event(event)
+        if self.hang:
+            await stop.wait()
+            result.fail("stopped", "The run was stopped.", cell=0)
+
+
+class FakePool:
+    def __init__(self, settings, sandbox=None, problem=None):
+        self.settings, self.sandbox, self.problem = settings, sandbox, problem
+        self.released, self.image_id = [], "sha256:fake"
+
+    async def acquire(self):
+        if self.problem:
+            raise self.problem
+        return self.sandbox
+
+    def release(self, sandbox):
+        self.released.append(sandbox)
+
+    def stats(self):
+        return {"ready": 1}
+
+    def wake(self):
+        pass
+
+
+class FakeDocker:
+    async def version(self):
+        return {}
+
+
+@pytest.fixture
+def make_client(aiohttp_client):
+    async def make(pool_kwargs=None, **settings):
+        s = Settings(**settings)
+        app = create_app(s)
+        app.cleanup_ctx.clear()  # no engine: the fake pool stands in
+        app[POOL] = FakePool(s, **(pool_kwargs or {}))
+        app[DOCKER] = FakeDocker()
+        return await aiohttp_client(app), app[POOL]
+    return make
+
+
+async def test_run_returns_the_contract_shape(make_client):
+    script = [{"type": "stdout", "cell": 0, "data": "hi\n"}]
+    client, pool = await make_client({"sandbox": FakeSandbox(script)})
+    resp = await client.post("/api/v1/run", json={"cells": ["print('hi')"]})
+    body = await resp.json()
+    assert resp.status == 200
+    assert body["ok"] is True and body["error"] is None
+    assert body["cells"] == [{"stdout": "hi\n", "stderr": "", "images": []}]
+    assert pool.released == [pool.sandbox]  # every sandbox is given back (and destroyed)
+
+
+async def test_busy_is_429_with_retry_after(make_client):
+    client, _ = await make_client({"problem": Busy("full", retry_after=3)})
+    resp = await client.post("/api/v1/run", json={"code": "1"})
+    assert resp.status == 429 and resp.headers["Retry-After"] == "3"
+    assert (await resp.json()) == {"error": {"kind": "busy", "message": "full"}}
+
+
+async def test_docker_down_is_503(make_client):
+    client, _ = await make_client({"problem": DockerUnavailable("The Docker engine is unreachable")})
+    resp = await client.post("/api/v1/run", json={"code": "1"})
+    assert resp.status == 503 and (await resp.json())["error"]["kind"] == "docker_unavailable"
+
+
+async def test_websocket_stop_ends_the_run(make_client):
+    sandbox = FakeSandbox([{"type": "stdout", "cell": 0, "data": "go\n"}], hang=True)
+    client, pool = await make_client({"sandbox": sandbox})
+    ws = await client.ws_connect("/api/v1/stream")
+    await ws.send_json({"cells": ["x"]})
+    assert (await ws.receive_json()) == {"type": "stdout", "cell": 0, "data": "go\n"}
+    await ws.send_json({"type": "stop"})
+    done = await asyncio.wait_for(ws.receive_json(), 5)
+    assert done["type"] == "done" and done["result"]["error"]["kind"] == "stopped"
+    assert pool.released == [sandbox]
+
+
+async def test_websocket_busy_error_event_has_retry_after(make_client):
+    client, _ = await make_client({"problem": Busy("full", retry_after=4)})
+    ws = await client.ws_connect("/api/v1/stream")
+    await ws.send_json({"cells": ["x"]})
+    event = await ws.receive_json()
+    assert event == {"type": "error", "error": {"kind": "busy", "message": "full"},
+                     "status": 429, "retry_after": 4}
+
+
+@pytest.mark.parametrize("origin, allowed", [
+    ("http://localhost:3000", True), ("http://127.0.0.1", True),
+    ("https://localhost:3000", False), ("http://localhost.evil.com", False),
+    ("null", False),
+])
+async def test_origin_patterns(make_client, origin, allowed):
+    client, _ = await make_client({"sandbox": FakeSandbox([])})
+    resp = await client.post("/api/v1/run", json={"code": "1"}, headers={"Origin": origin})
+    assert (resp.status == 200) is allowed
+    assert (resp.headers.get("Access-Control-Allow-Origin") == origin) is allowed
+
+
+def test_output_cap_counts_bytes_not_characters():
+    result = RunResult(Settings(max_output_bytes=10), ncells=1)
+    result.add_text("stdout", 0, "é" * 5)  # 10 bytes
+    with pytest.raises(LimitExceeded):
+        result.add_text("stdout", 0, "x")
+
+
+def test_first_failure_is_kept():
+    result = RunResult(Settings(), ncells=3)
+    result.fail("exception", "ZeroDivisionError", cell=1)
+    result.fail("sandbox", "later")
+    body = result.as_json(1.0)
+    assert body["error"]["kind"] == "exception" and len(body["cells"]) == 2
+
+
+def test_settings_from_environment_and_arguments():
+    env = {"LIVEGALLERY_TIMEOUT": "7.5", "LIVEGALLERY_POOL_SIZE": "0"}
+    args = vars(argument_parser().parse_args(["--memory-mb", "256"]))
+    settings = from_env(env, **args)
+    assert (settings.timeout, settings.pool_size, settings.memory_mb) == (7.5, 0, 256)
+    with pytest.raises(ValueError, match="LIVEGALLERY_PIDS"):
+        from_env({"LIVEGALLERY_PIDS": "many"})
+    with pytest.raises(ValueError, match="timeout"):
+        Settings(timeout=0)
+
+
+def test_hardening_is_complete():
+    config = container_config(Settings(memory_mb=128, pids=32), "sha256:x", "host/1/a")
+    host = config["HostConfig"]
+    assert config["Labels"][LABEL] == "1" and config["NetworkDisabled"] is True
+    assert config["User"] == "10001:10001"
+    assert host["NetworkMode"] == "none" and host["CapDrop"] == ["ALL"]
+    assert host["ReadonlyRootfs"] is True and host["LogConfig"]["Type"] == "none"
+    assert host["Memory"] == host["MemorySwap"] == 128 * 1024 * 1024
+    assert host["PidsLimit"] == 32
+    assert "no-new-privileges:true" in host["SecurityOpt"]
+    assert {u["Name"] for u in host["Ulimits"]} >= {"fsize", "nofile"}
