@@ -248,6 +248,10 @@ class Pool:
     def _top_up(self) -> None:
         if self._closed or self.image_id is None or time.monotonic() < self._retry_at:
             return
+        if self.busy and self.ready and not self.waiting:
+            # A starting container's imports take a core for about a second: while a
+            # reader's run is going and nobody waits, refill after it (release wakes us).
+            return
         while (len(self.ready) + self.starting < self._target()
                and self.starting < self.settings.refill_concurrency):
             self.starting += 1

@@ -39,6 +39,7 @@ def assert_still_healthy(service):
     (b'{"source": "print(1)"}', "exactly one"),
 ])
 def test_bad_input_is_a_clear_400(warm_service, raw, fragment):
+    warm_service.wait_idle()  # earlier tests' refills have settled
     before = containers(warm_service.owner)
     result = warm_service.run(raw=raw)
     assert_error(result, 400, "bad_request")
