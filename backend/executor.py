@@ -64,9 +64,7 @@ class Sandbox:
         self.settings = settings
         self.image_id = image_id
         self.created = time.monotonic()
-        self.ready = asyncio.Event()
         self.alive = True
-        self.used = False
         self._events: asyncio.Queue = asyncio.Queue()
         self._stderr_tail = b""
         self._reader = asyncio.create_task(self._read(), name=f"sandbox-read-{self.id[:12]}")
@@ -99,14 +97,16 @@ class Sandbox:
             raise
 
     async def _wait_ready(self) -> None:
+        """Until the harness says ``ready``; what it prints on stderr meanwhile (a module
+        it could not preload, say) is kept for diagnostics only."""
         try:
             async with asyncio.timeout(self.settings.ready_timeout):
-                item = await self._events.get()
+                while isinstance(item := await self._events.get(), tuple):
+                    pass
         except TimeoutError:
             raise SandboxFailed("the sandbox was not ready in time") from None
         if not (isinstance(item, dict) and item.get("type") == "ready"):
             raise SandboxFailed(f"the sandbox failed to start: {self.stderr_tail()}")
-        self.ready.set()
 
     async def destroy(self) -> None:
         """Kill and remove the container. Raises if the engine cannot be reached."""
@@ -183,7 +183,6 @@ class Sandbox:
         Raises SandboxFailed if the sandbox turns out broken before taking the run (the
         caller may retry elsewhere: no user code ran).
         """
-        self.used = True
         await self._send({"cells": cells})
         try:
             first = await self._next(None, ACK_TIMEOUT)

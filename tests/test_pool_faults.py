@@ -160,3 +160,13 @@ def test_leftovers_of_a_crashed_service_are_swept_at_start():
     finally:
         service.stop()
         subprocess.run(["docker", "rm", "-f", leftover], capture_output=True)
+
+
+def test_a_module_that_cannot_be_preloaded_does_not_break_the_pool():
+    service = Service(pool_size=1, preload="numpy,no_such_module_here")
+    try:
+        service.start()
+        status, body = service.run(code="import numpy\nprint(numpy.arange(3).sum())")
+        assert status == 200 and body["cells"][0]["stdout"] == "3\n"
+    finally:
+        assert service.stop() == 0
