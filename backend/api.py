@@ -17,7 +17,8 @@ from aiohttp import WSMsgType, web
 
 from . import __version__
 from .config import Settings
-from .errors import BadRequest, Forbidden, ImageMissing, ServiceError, TooLarge
+from .errors import (BadRequest, DockerUnavailable, Forbidden, ImageMissing, ServiceError,
+                     TooLarge)
 from .executor import DOCKER_ERRORS, docker_failure
 from .runs import run_cells
 
@@ -232,8 +233,8 @@ async def health(request: web.Request) -> web.Response:
             await request.app[DOCKER].version()
     except DOCKER_ERRORS as exc:
         return _unhealthy(body, docker_failure(exc))
-    if pool.problem is not None:
-        pool.wake()  # the engine answers: let the pool retry now rather than after back-off
+    if isinstance(pool.problem, DockerUnavailable):
+        pool.wake()  # the engine answers again: let the pool retry now, not after back-off
     if pool.image_id is None or getattr(pool.problem, "kind", "") == "image_missing":
         return _unhealthy(body, pool.problem or ImageMissing("The sandbox image is not resolved yet."))
     return web.json_response(body)
