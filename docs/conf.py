@@ -27,6 +27,8 @@ html_theme_options = {
     "navigation_with_keys": False,
 }
 html_static_path: list[str] = []
+# Without it pydata-sphinx-theme logs "Got invalid theme mode" on a first visit.
+html_context = {"default_mode": "auto"}
 
 sphinx_gallery_conf = {
     "examples_dirs": "examples",
