@@ -27,11 +27,6 @@ EXAMPLE = "auto_examples/plot_camera_threshold.html"
 #: console error, which the tests notice).
 NOT_LOOPBACK = re.compile(r"^(?!(https?|wss?)://(127\.0\.0\.1|localhost|\[::1\])[:/]).+")
 
-#: Console errors that are not livegallery's. pydata-sphinx-theme 0.24 logs this on a
-#: first visit (empty localStorage) because docs/conf.py sets no html_context
-#: default_mode, so the page starts with data-mode="". Only this exact message is let by.
-KNOWN_THEME_ERROR = "Got invalid theme mode: . Resetting to auto."
-
 
 def browser_problem() -> str | None:
     if not Path(CHROMIUM).is_file():
@@ -122,8 +117,6 @@ class Reader:
         if message.type != "error":
             return
         url = message.location.get("url") or ""
-        if message.text == KNOWN_THEME_ERROR and "pydata-sphinx-theme" in url:
-            return
         self.errors.append(f"console: {message.text} ({url})")
 
     # -- navigation and state --
@@ -204,6 +197,8 @@ class Reader:
     def screenshot(self, name: str) -> Path:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         path = ARTIFACTS / name
+        # From the top, so the theme's sticky header is drawn there and not over a cell.
+        self.page.evaluate("window.scrollTo(0, 0)")
         self.page.screenshot(path=str(path), full_page=True)
         return path
 
