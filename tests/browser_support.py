@@ -64,13 +64,17 @@ def built_site(tmp_path_factory) -> Path:
     return out
 
 
-@pytest.fixture(scope="module")
-def site_service(built_site):
-    """The real service, serving the built site and running its cells (one origin)."""
-    service = Service(image=IMAGE, static_dir=built_site, pool_size=2, timeout=8)
+def serve_site(static_dir, pool_size: int):
+    """The real service, serving a built site and running its cells (one origin)."""
+    service = Service(image=IMAGE, static_dir=static_dir, pool_size=pool_size, timeout=8)
     service.start()
     yield service
     service.stop()
+
+
+@pytest.fixture(scope="module")
+def site_service(built_site):
+    yield from serve_site(built_site, pool_size=2)
 
 
 @pytest.fixture(scope="module")

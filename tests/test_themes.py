@@ -38,9 +38,7 @@ from pathlib import Path
 
 import pytest
 
-from .browser_support import ACE_BUILD, ARTIFACTS, browser  # noqa: F401  (fixture)
-from .conftest import IMAGE
-from .service import Service
+from .browser_support import ACE_BUILD, ARTIFACTS, browser, serve_site  # noqa: F401
 from .theme_support import (
     EXAMPLE, MODES, PROBE_JS, TARGET, THEME_SCHEME_JS, THEMES, UI_CONTRAST, Findings,
     build_all, init_script, scheme_of,
@@ -62,10 +60,7 @@ def theme_sites(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def theme_service(theme_sites):
-    service = Service(image=IMAGE, static_dir=theme_sites, pool_size=1, timeout=8)
-    service.start()
-    yield service
-    service.stop()
+    yield from serve_site(theme_sites, pool_size=1)
 
 
 @pytest.fixture
