@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import os
+import re
 from dataclasses import dataclass, field, fields
 
 #: What a typical scikit-image example touches first. Lazy imports that examples trigger
@@ -16,6 +17,9 @@ DEFAULT_PRELOAD = (
     "imageio.v3,skimage.filters,skimage.color,skimage.util,skimage.exposure,"
     "skimage.feature,skimage.morphology"
 )
+
+#: A node name: safe inside a token, a URL query and an nginx map regex.
+NODE_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,32}")
 
 
 @dataclass(frozen=True)
@@ -55,8 +59,13 @@ class Settings:
     cors_origins: str = "http://localhost:*,http://127.0.0.1:*,http://[::1]:*"
     # Optional: serve a built Sphinx site at / (the demo runs site and API on one origin).
     static_dir: str = ""
+    # This host's name among several behind one proxy: session tokens start with
+    # "<node>." so the proxy can route a reader back to the host that holds the session.
+    node: str = field(default="", metadata={"help": "host name in session tokens ([A-Za-z0-9_-])"})
 
     def __post_init__(self) -> None:
+        if self.node and not NODE_PATTERN.fullmatch(self.node):
+            raise ValueError(f"node must match {NODE_PATTERN.pattern}, got {self.node!r}")
         for f in fields(self):
             value = getattr(self, f.name)
             if isinstance(value, (int, float)) and not isinstance(value, bool):
