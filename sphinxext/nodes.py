@@ -12,9 +12,9 @@ class livegallery_cell(nodes.General, nodes.Element):  # noqa: N801 (docutils na
     """One runnable cell; ``index`` is its 0-based position, ``source`` its code."""
 
     @classmethod
-    def around(cls, block: nodes.Element, index: int) -> "livegallery_cell":
+    def around(cls, block: nodes.Element, index: int, source: str) -> "livegallery_cell":
         """Wrap ``block`` (a code literal block) in place and return the wrapper."""
-        cell = cls(index=index, source=block.astext(), classes=["livegallery-cell"])
+        cell = cls(index=index, source=source, classes=["livegallery-cell"])
         block.replace_self(cell)
         cell += block
         return cell

@@ -36,11 +36,15 @@ class RunnableCells(SphinxPostTransform):
             return
         source_file = Path(self.env.srcdir, example)
         try:
-            starts = cells.code_block_starts(source_file)
+            sources = cells.code_blocks(source_file, self._config_comments_removed())
         except Exception as exc:  # unreadable file, or sphinx-gallery's parser refusing it
             logger.warning("livegallery: cannot parse %s (%s); page left as is", source_file, exc)
             return
-        for index, cell in enumerate(cells.find_cells(self.document, starts)):
-            livegallery_cell.around(cell.code, index)
+        for index, cell in enumerate(cells.find_cells(self.document, sources)):
+            livegallery_cell.around(cell.code, index, cell.source)
             for output in cell.outputs:
                 cells.mark_output(output, index)
+
+    def _config_comments_removed(self) -> bool:
+        conf = getattr(self.config, "sphinx_gallery_conf", None) or {}
+        return bool(conf.get("remove_config_comments", False))
