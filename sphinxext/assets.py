@@ -12,7 +12,7 @@ from sphinx.util import logging
 
 from .config import page_config_json
 from .nodes import livegallery_cell
-from .transform import RunnableCells
+from .transform import PAGE_DATA, RunnableCells
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ def add_page_assets(
     app.add_js_file(
         None,
         priority=400,  # before the module that reads it (order is cosmetic: modules defer)
-        body=page_config_json(app.config, context["pathto"]),
+        body=page_config_json(app.config, context["pathto"], doctree.get(PAGE_DATA)),
         type="application/json",
         id="livegallery-config",
     )

@@ -23,6 +23,7 @@ OPTIONS: dict[str, tuple[Any, tuple[type, ...]]] = {
     "livegallery_ace_path": (DEFAULT_ACE_PATH, (str,)),
     "livegallery_runnable_pattern": ("", (str,)),
     "livegallery_request_timeout": (60, (int, float)),
+    "livegallery_expected_versions": ({}, (dict,)),
 }
 
 try:
@@ -42,6 +43,9 @@ def validate(app: Sphinx, config: Config) -> None:
     _check_ace_path(config.livegallery_ace_path)
     _check_timeout(config.livegallery_request_timeout)
     compile_pattern(config.livegallery_runnable_pattern)
+    from .versions import check_expected_versions
+
+    check_expected_versions(config.livegallery_expected_versions)
 
 
 def _check_backend_url(url: Any) -> None:
@@ -107,11 +111,12 @@ def is_absolute_url(path: str) -> bool:
     return bool(urlsplit(path).scheme) or path.startswith("/")
 
 
-def page_config_json(config: Config, pathto: Callable[..., str]) -> str:
+def page_config_json(config: Config, pathto: Callable[..., str], page: dict | None = None) -> str:
     """The JSON read by the front end, safe to embed in a ``<script>`` element.
 
     ``pathto`` is the page context's helper: a site-relative Ace path becomes
     relative to the page being written, which keeps nested pages and dirhtml working.
+    ``page`` adds what belongs to this example alone (``files``, ``expectedVersions``).
     """
     ace_path = config.livegallery_ace_path
     if not is_absolute_url(ace_path):
@@ -121,6 +126,7 @@ def page_config_json(config: Config, pathto: Callable[..., str]) -> str:
         "acePath": ace_path,
         "requestTimeout": config.livegallery_request_timeout,
         "version": VERSION,
+        **(page or {}),
     }
     text = json.dumps(data, ensure_ascii=True)
     # "</script>" or "<!--" in a value must not end the element early

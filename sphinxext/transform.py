@@ -14,11 +14,15 @@ from typing import Any
 from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util import logging
 
-from . import cells
+from . import cells, imports
 from .config import is_runnable
 from .nodes import livegallery_cell
+from .versions import expected_versions
 
 logger = logging.getLogger(__name__)
+
+#: The document attribute holding this page's part of the front end's config.
+PAGE_DATA = "livegallery_page"
 
 
 class RunnableCells(SphinxPostTransform):
@@ -40,11 +44,26 @@ class RunnableCells(SphinxPostTransform):
         except Exception as exc:  # unreadable file, or sphinx-gallery's parser refusing it
             logger.warning("livegallery: cannot parse %s (%s); page left as is", source_file, exc)
             return
-        for index, cell in enumerate(cells.find_cells(self.document, sources)):
+        found = cells.find_cells(self.document, sources)
+        for index, cell in enumerate(found):
             livegallery_cell.around(cell.code, index, cell.source)
             for output in cell.outputs:
                 cells.mark_output(output, index)
 
+        if found:
+            self.document[PAGE_DATA] = self._page_data(example, source_file)
+
+    def _gallery_conf(self) -> dict:
+        return getattr(self.config, "sphinx_gallery_conf", None) or {}
+
     def _config_comments_removed(self) -> bool:
-        conf = getattr(self.config, "sphinx_gallery_conf", None) or {}
-        return bool(conf.get("remove_config_comments", False))
+        return bool(self._gallery_conf().get("remove_config_comments", False))
+
+    def _page_data(self, example: str, source_file: Path) -> dict[str, Any]:
+        """The helper modules the example needs beside it, and the versions it expects."""
+        source = source_file.read_text(encoding="utf-8-sig")
+        folder = imports.source_folder(Path(self.env.srcdir), self._gallery_conf(), example)
+        files = imports.local_modules(source, folder, source_file.name)
+        names = set().union(imports.imported_names(source), *map(imports.imported_names, files.values()))
+        names -= {name[:-3] for name in files}
+        return {"files": files, "expectedVersions": expected_versions(self.config, names)}
