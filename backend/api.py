@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import re
 from urllib.parse import urlsplit
 
 from aiohttp import WSMsgType, web
@@ -54,6 +55,27 @@ def parse_cells(payload, settings: Settings) -> list[str]:
     if len(cells) > settings.max_cells:
         raise BadRequest(f'At most {settings.max_cells} cells may run at once.')
     return cells
+
+
+#: A helper module's file name: a plain importable module in the run's own folder.
+FILE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\.py")
+#: Few examples import more than a handful of helpers; far more is a mistake.
+MAX_FILES = 64
+
+
+def parse_files(payload: dict) -> dict[str, str]:
+    """The optional ``"files": {"helper.py": "<python>", ...}`` of a request: modules the
+    cells import, written beside them in the sandbox (their size counts in the body)."""
+    files = payload.get("files", {})
+    if not isinstance(files, dict) or not all(isinstance(v, str) for v in files.values()):
+        raise BadRequest('"files" must be an object of file name to Python source.')
+    if len(files) > MAX_FILES:
+        raise BadRequest(f'At most {MAX_FILES} files may be sent with a run.')
+    for name in files:
+        if not FILE_NAME.fullmatch(name):
+            raise BadRequest(f'"files" may only hold module files such as "helper.py" '
+                             f'(letters, digits and _, ending in .py), not {name[:80]!r}.')
+    return files
 
 
 def parse_json(raw: bytes | str):
@@ -155,8 +177,10 @@ def error_response(exc: ServiceError) -> web.Response:
 
 async def run(request: web.Request) -> web.Response:
     check_origin(request)
-    cells = parse_cells(parse_json(await read_body(request)), request.app[SETTINGS])
-    return web.json_response(await run_cells(request.app[POOL], cells))
+    payload = parse_json(await read_body(request))
+    cells = parse_cells(payload, request.app[SETTINGS])
+    files = parse_files(payload)
+    return web.json_response(await run_cells(request.app[POOL], cells, files=files))
 
 
 async def stream(request: web.Request) -> web.WebSocketResponse:
@@ -166,8 +190,8 @@ async def stream(request: web.Request) -> web.WebSocketResponse:
     ws = web.WebSocketResponse(heartbeat=20, max_msg_size=settings.max_body_bytes)
     await ws.prepare(request)
     try:
-        cells = await _first_cells(ws, settings)
-        await _stream_run(ws, request.app[POOL], cells)
+        cells, files = await _first_cells(ws, settings)
+        await _stream_run(ws, request.app[POOL], cells, files)
     except ServiceError as exc:
         with contextlib.suppress(ConnectionError, RuntimeError):
             event = {"type": "error", "error": exc.body()["error"], "status": exc.status}
@@ -179,7 +203,8 @@ async def stream(request: web.Request) -> web.WebSocketResponse:
     return ws
 
 
-async def _first_cells(ws: web.WebSocketResponse, settings: Settings) -> list[str]:
+async def _first_cells(ws: web.WebSocketResponse,
+                       settings: Settings) -> tuple[list[str], dict[str, str]]:
     try:
         message = await asyncio.wait_for(ws.receive(), FIRST_MESSAGE_TIMEOUT)
     except TimeoutError:
@@ -189,10 +214,12 @@ async def _first_cells(ws: web.WebSocketResponse, settings: Settings) -> list[st
         raise TooLarge(f"The message is larger than {settings.max_body_bytes:,} bytes.")
     if message.type != WSMsgType.TEXT:
         raise BadRequest('Send one text message: {"cells": ["<python>", ...]}.')
-    return parse_cells(parse_json(message.data), settings)
+    payload = parse_json(message.data)
+    return parse_cells(payload, settings), parse_files(payload)
 
 
-async def _stream_run(ws: web.WebSocketResponse, pool, cells: list[str]) -> None:
+async def _stream_run(ws: web.WebSocketResponse, pool, cells: list[str],
+                      files: dict[str, str]) -> None:
     stop = asyncio.Event()
 
     async def listen():
@@ -210,7 +237,7 @@ async def _stream_run(ws: web.WebSocketResponse, pool, cells: list[str]) -> None
 
     listener = asyncio.create_task(listen())
     try:
-        result = await run_cells(pool, cells, send, stop)
+        result = await run_cells(pool, cells, send, stop, files=files)
         await send({"type": "done", "result": result})
     finally:
         listener.cancel()
@@ -227,7 +254,8 @@ async def health(request: web.Request) -> web.Response:
     settings: Settings = request.app[SETTINGS]
     pool = request.app[POOL]
     body = {"status": "ok", "version": __version__, "image": settings.image,
-            "image_id": pool.image_id, "pool": pool.stats(), "limits": settings.limits()}
+            "image_id": pool.image_id, "pool": pool.stats(), "limits": settings.limits(),
+            "versions": pool.versions()}
     try:
         async with asyncio.timeout(3):
             await request.app[DOCKER].version()

@@ -65,6 +65,8 @@ class Sandbox:
         self.image_id = image_id
         self.created = time.monotonic()
         self.alive = True
+        #: {distribution: version} installed in the sandbox, as its ``ready`` event says
+        self.versions: dict[str, str] = {}
         self._events: asyncio.Queue = asyncio.Queue()
         self._stderr_tail = b""
         self._reader = asyncio.create_task(self._read(), name=f"sandbox-read-{self.id[:12]}")
@@ -107,6 +109,7 @@ class Sandbox:
             raise SandboxFailed("the sandbox was not ready in time") from None
         if not (isinstance(item, dict) and item.get("type") == "ready"):
             raise SandboxFailed(f"the sandbox failed to start: {self.stderr_tail()}")
+        self.versions = _versions(item.get("versions"))
 
     async def destroy(self) -> None:
         """Kill and remove the container. Raises if the engine cannot be reached."""
@@ -177,13 +180,14 @@ class Sandbox:
     # -- running ------------------------------------------------------------------
 
     async def run(self, cells: list[str], result: RunResult, on_event: EventSink | None,
-                  stop: asyncio.Event | None = None) -> None:
+                  stop: asyncio.Event | None = None, files: dict[str, str] | None = None) -> None:
         """Run ``cells`` and record what happens in ``result``.
 
         Raises SandboxFailed if the sandbox turns out broken before taking the run (the
         caller may retry elsewhere: no user code ran).
         """
-        await self._send({"cells": cells})
+        # helper modules are sent only when there are some: older images never see the key
+        await self._send({"cells": cells, **({"files": files} if files else {})})
         try:
             first = await self._next(None, ACK_TIMEOUT)
         except TimeoutError:
@@ -278,6 +282,13 @@ class Sandbox:
         with contextlib.suppress(*DOCKER_ERRORS):
             async with asyncio.timeout(CALL_TIMEOUT):
                 await self.container.kill()
+
+
+def _versions(value) -> dict[str, str]:
+    """The ``versions`` of a ready event, string to string only (older images send none)."""
+    if not isinstance(value, dict):
+        return {}
+    return {k: v for k, v in sorted(value.items()) if isinstance(k, str) and isinstance(v, str)}
 
 
 def _parse(line: bytes):

@@ -48,6 +48,8 @@ class Pool:
         self.starting = 0
         self.waiting = 0
         self.image_id: str | None = None
+        #: {image id: {distribution: version}} as the images' sandboxes reported them
+        self._versions: dict[str, dict[str, str]] = {}
         self.problem: ServiceError | None = None  # why sandboxes cannot start right now
         self._doomed: dict[str, object] = {}  # containers whose removal must be retried
         self._cond = asyncio.Condition()
@@ -65,6 +67,10 @@ class Pool:
         with contextlib.suppress(*DOCKER_ERRORS):
             await self.sweep()
         self._loop_task = asyncio.create_task(self._run_loop(), name="pool-loop")
+
+    def versions(self) -> dict[str, str]:
+        """The current image's installed versions; empty until one of its sandboxes is up."""
+        return dict(self._versions.get(self.image_id, {}))
 
     async def acquire(self) -> Sandbox:
         """A ready sandbox for one run, waiting in the bounded queue if need be."""
@@ -271,6 +277,7 @@ class Pool:
             if self._closed or image_id != self.image_id:
                 self._discard(sandbox)
             else:
+                self._versions = {image_id: sandbox.versions}  # only the current image's
                 self.ready.append(sandbox)
         finally:
             self.starting -= 1

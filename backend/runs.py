@@ -19,14 +19,15 @@ ATTEMPTS = 3
 
 
 async def run_cells(pool: Pool, cells: list[str], on_event: EventSink | None = None,
-                    stop: asyncio.Event | None = None) -> dict:
-    """The result object of ``POST /api/v1/run`` for ``cells``."""
+                    stop: asyncio.Event | None = None, files: dict[str, str] | None = None) -> dict:
+    """The result object of ``POST /api/v1/run`` for ``cells`` (``files``: helper modules
+    the cells import)."""
     started = time.perf_counter()
     result = RunResult(pool.settings, len(cells))
     for attempt in range(1, ATTEMPTS + 1):
         sandbox = await pool.acquire()
         try:
-            await sandbox.run(cells, result, on_event, stop)
+            await sandbox.run(cells, result, on_event, stop, files=files)
             break
         except SandboxFailed as exc:
             log.warning("sandbox %s broke before the run (attempt %d): %s",

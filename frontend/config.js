@@ -6,6 +6,8 @@ export const DEFAULTS = Object.freeze({
   acePath: '_static/ace/ace.js',
   requestTimeout: 60,
   version: '',
+  files: {}, // helper modules sent with every run: {"helper.py": "<python>"}
+  expectedVersions: {}, // {distribution: version} the example was built with
 });
 
 /** Parse the config JSON text, filling defaults; throws on malformed JSON. */
@@ -18,8 +20,16 @@ export function parseConfig(text) {
     const timeout = Number(raw.requestTimeout);
     if (Number.isFinite(timeout) && timeout > 0) config.requestTimeout = timeout;
     if (typeof raw.version === 'string') config.version = raw.version;
+    config.files = stringMap(raw.files);
+    config.expectedVersions = stringMap(raw.expectedVersions);
   }
   return config;
+}
+
+/** Only the string-to-string entries of an object ({} for anything else). */
+function stringMap(value) {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return {};
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => typeof v === 'string'));
 }
 
 /** The config of this page, or null when the page carries none (not a livegallery page). */

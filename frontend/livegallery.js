@@ -10,6 +10,7 @@ import { applyEvent, cellOutcomes, cellsFromResult, createRun, failingCell, same
 import { runCells } from './transport.js';
 import { isDark, watchScheme } from './theme.js';
 import { Toolbar } from './toolbar.js';
+import { fetchSandboxVersions, versionDifferences, versionNote } from './versions.js';
 
 const ACE_FAILED = 'The code editor could not be loaded; cells are edited as plain text.';
 
@@ -35,6 +36,15 @@ class LivePage {
     toolbarAnchor(doc, cellEls[0]).before(this.toolbar.el);
     watchScheme(doc, (dark) => this.cells.forEach((c) => c.setDark(dark)));
     this.setState('idle');
+    this.checkVersions();
+  }
+
+  /** Say so before any run when the sandbox's packages differ from the page's. */
+  async checkVersions() {
+    const expected = this.config.expectedVersions;
+    if (!Object.keys(expected).length) return;
+    const sandbox = await fetchSandboxVersions(this.urls.health, globalThis.fetch?.bind(globalThis));
+    this.toolbar.versionNote(versionNote(versionDifferences(expected, sandbox)));
   }
 
   setState(state) {
@@ -62,6 +72,7 @@ class LivePage {
       timeoutMs: this.config.requestTimeout * 1000,
       signal: this.abort.signal,
       onEvent: (event) => this.onEvent(run, event),
+      files: this.config.files,
     });
     this.markRunning(-1);
     if (outcome.result) this.showResult(outcome.result, run, performance.now() - started);

@@ -50,6 +50,16 @@ export class Toolbar {
     this.revertButton.disabled = running;
   }
 
+  /** The note that the sandbox runs other package versions than the page was built with. */
+  versionNote(message) {
+    if (!message || this.el.querySelector('.livegallery-version-note')) return;
+    const p = this.doc.createElement('p');
+    p.className = 'livegallery-version-note';
+    p.setAttribute('role', 'note');
+    p.textContent = message;
+    this.el.appendChild(p);
+  }
+
   /** A small one-off notice (e.g. the code editor could not load). */
   notice(message) {
     if (this.el.querySelector('.livegallery-notice')) return;

@@ -12,7 +12,8 @@ import { parseRetryAfter } from './messages.js';
 /**
  * @param {string[]} cells   the Python source of every cell, in order
  * @param {object}   opts    {urls: {run, stream}, timeoutMs, signal (Stop), onEvent,
- *                            WebSocketImpl, fetchImpl, connectTimeoutMs, stopGraceMs}
+ *                            files (helper modules), WebSocketImpl, fetchImpl,
+ *                            connectTimeoutMs, stopGraceMs}
  */
 export async function runCells(cells, opts) {
   const o = {
@@ -78,7 +79,7 @@ export function runOverSocket(cells, o) {
 
     ws.onopen = () => {
       opened = true;
-      ws.send(JSON.stringify({ cells }));
+      ws.send(requestBody(cells, o.files));
     };
     ws.onmessage = (message) => {
       let event;
@@ -95,6 +96,12 @@ export function runOverSocket(cells, o) {
       else settle({ failure: { type: stopping ? 'stopped' : 'lost' } });
     };
   });
+}
+
+/** The run request: the cells, and the helper modules they import when there are any. */
+export function requestBody(cells, files) {
+  const hasFiles = files && typeof files === 'object' && Object.keys(files).length > 0;
+  return JSON.stringify(hasFiles ? { cells, files } : { cells });
 }
 
 /** A WebSocket {"type": "error"} event as the same failure an HTTP refusal gives. */
@@ -130,7 +137,7 @@ export async function runOverHttp(cells, o) {
     const response = await o.fetchImpl(o.urls.run, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
-      body: JSON.stringify({ cells }),
+      body: requestBody(cells, o.files),
       signal: controller.signal,
     });
     const body = await response.json().catch(() => null);

@@ -3,9 +3,12 @@
 Protocol (one container serves exactly one run):
 
 1. At start the harness imports the modules named in ``LIVEGALLERY_PRELOAD``
-   (comma-separated), warms matplotlib up, and writes ``{"type": "ready"}``.
-2. It reads one JSON line from stdin: ``{"cells": ["<python>", ...]}`` and answers
-   ``{"type": "started"}`` at once.
+   (comma-separated), warms matplotlib up, and writes
+   ``{"type": "ready", "versions": {distribution: version}}`` (the installed packages).
+2. It reads one JSON line from stdin: ``{"cells": ["<python>", ...], "files": {...}}``
+   and answers ``{"type": "started"}`` at once. The optional ``files`` (``"helper.py":
+   "<python>"``) are written to a fresh private folder put first on ``sys.path``, as
+   sphinx-gallery puts the example's own folder there.
 3. It runs the cells in order in one namespace and writes events as they happen, one
    JSON object per line on its private copy of the container's stdout::
 
@@ -32,6 +35,7 @@ import linecache
 import os
 import shutil
 import sys
+import tempfile
 import threading
 import traceback
 import types
@@ -118,6 +122,42 @@ def preload(names):
         fig.add_subplot().plot([0, 1])
         fig.savefig(io.BytesIO(), format="png", pil_kwargs={"compress_level": PNG_COMPRESS_LEVEL})
         plt.close("all")
+
+
+#: Written into the image at build time (images/build.sh); read instead of a metadata scan.
+VERSIONS_FILE = "/opt/livegallery/versions.json"
+
+
+def installed_versions(path=VERSIONS_FILE):
+    """{distribution: version} of the sandbox, for the service to report in health."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            recorded = json.load(f)
+        if isinstance(recorded, dict):
+            return {str(k): str(v) for k, v in recorded.items()}
+    except (OSError, ValueError):
+        pass  # no file (older image): ask the installed distributions themselves
+    from importlib.metadata import distributions
+
+    found = {}
+    for dist in distributions():
+        name = dist.metadata["Name"]
+        if name:
+            found.setdefault(name, dist.version)
+    return dict(sorted(found.items()))
+
+
+def install_files(files):
+    """Write the run's helper modules into a private folder first on sys.path."""
+    if not files:
+        return
+    folder = tempfile.mkdtemp(prefix="livegallery-files-")
+    for name, source in files.items():
+        # names are checked by the service; basename keeps a forged one inside the folder
+        with open(os.path.join(folder, os.path.basename(name)), "w", encoding="utf-8") as f:
+            f.write(source)
+    sys.path.insert(0, folder)
+    importlib.invalidate_caches()
 
 
 def silence_show():
@@ -238,7 +278,10 @@ def read_request():
     cells = request["cells"]
     if not isinstance(cells, list) or not all(isinstance(c, str) for c in cells):
         raise ValueError("cells must be a list of strings")
-    return cells
+    files = request.get("files") or {}
+    if not isinstance(files, dict) or not all(isinstance(v, str) for v in files.values()):
+        raise ValueError("files must map names to strings")
+    return cells, files
 
 
 def main():
@@ -248,9 +291,10 @@ def main():
     # first full collection (~50 ms on that heap) lands in the reader's code.
     gc.collect()
     gc.freeze()
-    emit({"type": "ready"})
-    cells = read_request()
-    emit({"type": "started"})  # tells the service this sandbox is alive and took the run
+    emit({"type": "ready", "versions": installed_versions()})
+    cells, files = read_request()
+    emit({"type": "started"})
+    install_files(files)  # tells the service this sandbox is alive and took the run
     streams = (EventStream("stdout"), EventStream("stderr"))
     sys.stdout, sys.stderr = streams
     sys.stdin = io.StringIO("")  # user code must not read the protocol channel
