@@ -70,7 +70,7 @@ def parse_files(payload: dict) -> dict[str, str]:
     if not isinstance(files, dict) or not all(isinstance(v, str) for v in files.values()):
         raise BadRequest('"files" must be an object of file name to Python source.')
     if len(files) > MAX_FILES:
-        raise BadRequest(f'At most {MAX_FILES} files may be sent with a run.')
+        raise BadRequest(f'At most {MAX_FILES} "files" may be sent with a run.')
     for name in files:
         if not FILE_NAME.fullmatch(name):
             raise BadRequest(f'"files" may only hold module files such as "helper.py" '

@@ -22,8 +22,10 @@ class FakeSandbox:
 
     def __init__(self, script, hang=False):
         self.script, self.hang = script, hang
+        self.files = None
 
-    async def run(self, cells, result, on_event, stop=None):
+    async def run(self, cells, result, on_event, stop=None, files=None):
+        self.files = files
         for event in self.script:
             result.add_text(event["type"], event["cell"], event["data"])
             if on_event:
@@ -48,6 +50,9 @@ class FakePool:
 
     def stats(self):
         return {"ready": 1}
+
+    def versions(self):
+        return {"numpy": "2.4.6", "scikit-image": "0.26.0"}
 
     def wake(self):
         pass
@@ -164,3 +169,65 @@ def test_hardening_is_complete():
     assert host["PidsLimit"] == 32
     assert "no-new-privileges:true" in host["SecurityOpt"]
     assert {u["Name"] for u in host["Ulimits"]} >= {"fsize", "nofile"}
+
+
+async def test_health_reports_the_sandbox_versions(make_client):
+    client, _ = await make_client()
+    body = await (await client.get("/api/v1/health")).json()
+    assert body["versions"] == {"numpy": "2.4.6", "scikit-image": "0.26.0"}
+
+
+async def test_files_reach_the_sandbox_over_post_and_websocket(make_client):
+    client, pool = await make_client({"sandbox": FakeSandbox([])})
+    files = {"helper.py": "N = 1\n", "_private2.py": ""}
+    resp = await client.post("/api/v1/run", json={"cells": ["import helper"], "files": files})
+    assert resp.status == 200 and pool.sandbox.files == files
+    ws = await client.ws_connect("/api/v1/stream")
+    await ws.send_json({"cells": ["import helper"], "files": {"other.py": "M = 2"}})
+    assert (await ws.receive_json())["type"] == "done"
+    assert pool.sandbox.files == {"other.py": "M = 2"}
+
+
+@pytest.mark.parametrize("files", [
+    {"../evil.py": ""}, {"a/b.py": ""}, {"helper.txt": ""}, {"1st.py": ""}, {".py": ""},
+    {"helper.py": 3}, ["helper.py"], "helper.py", {f"m{i}.py": "" for i in range(65)},
+])
+async def test_bad_files_are_a_clear_400(make_client, files):
+    client, pool = await make_client({"sandbox": FakeSandbox([])})
+    resp = await client.post("/api/v1/run", json={"cells": ["1"], "files": files})
+    body = await resp.json()
+    assert resp.status == 400 and body["error"]["kind"] == "bad_request"
+    assert '"files"' in body["error"]["message"]
+    assert pool.released == []  # no sandbox was taken
+
+
+def test_ready_versions_keep_only_strings():
+    from livegallery.backend.executor import _versions
+
+    assert _versions({"numpy": "2.0", "bad": 1, "z": "1"}) == {"numpy": "2.0", "z": "1"}
+    assert _versions(None) == {} and _versions(["numpy"]) == {}
+
+
+@pytest.mark.parametrize("recorded", [True, False])
+def test_harness_versions_from_the_image_file_or_the_installed_packages(tmp_path, recorded):
+    """The harness reads /opt/livegallery/versions.json when the image has it, else asks
+    importlib.metadata (run in a subprocess: importing the harness rewires fd 1)."""
+    import json
+    import subprocess
+    import sys
+    from importlib.metadata import version
+    from pathlib import Path
+
+    path = tmp_path / "versions.json"
+    if recorded:
+        path.write_text(json.dumps({"scikit-image": "0.0.1"}))
+    harness = Path(__file__).parents[1] / "images" / "sandbox"
+    code = ("import sys, json; sys.path.insert(0, sys.argv[1]); import harness; "
+            "sys.stderr.write(json.dumps(harness.installed_versions(sys.argv[2])))")
+    done = subprocess.run([sys.executable, "-c", code, str(harness), str(path)],
+                          capture_output=True, text=True, check=True)
+    versions = json.loads(done.stderr)
+    if recorded:
+        assert versions == {"scikit-image": "0.0.1"}
+    else:
+        assert versions["pytest"] == version("pytest") and versions["scikit-image"] != "0.0.1"
