@@ -1,0 +1,6 @@
+"""
+Only text
+=========
+
+No code at all: no cells, no front end.
+"""
