@@ -69,8 +69,12 @@ def local_modules(example_source: str, folder: Path, own_name: str) -> dict[str,
             path = folder / filename
             if filename in found or filename == own_name or not MODULE_FILE.fullmatch(filename):
                 continue
-            if path.is_file():
+            if not path.is_file():
+                continue
+            try:
                 text = path.read_text(encoding="utf-8-sig")
-                found[filename] = text
-                pending.append(text)
+            except (OSError, UnicodeDecodeError):
+                continue  # not a module Python could import as written either
+            found[filename] = text
+            pending.append(text)
     return dict(sorted(found.items()))

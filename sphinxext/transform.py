@@ -23,6 +23,9 @@ logger = logging.getLogger(__name__)
 
 #: The document attribute holding this page's part of the front end's config.
 PAGE_DATA = "livegallery_page"
+#: Helper modules travel with every run; past this many bytes they risk the backend's
+#: body limit (max_body_bytes, 512 KiB by default), so the build says so.
+FILES_WARN_BYTES = 256 * 1024
 
 
 class RunnableCells(SphinxPostTransform):
@@ -64,6 +67,11 @@ class RunnableCells(SphinxPostTransform):
         source = source_file.read_text(encoding="utf-8-sig")
         folder = imports.source_folder(Path(self.env.srcdir), self._gallery_conf(), example)
         files = imports.local_modules(source, folder, source_file.name)
+        size = sum(len(text.encode("utf-8")) for text in files.values())
+        if size > FILES_WARN_BYTES:
+            logger.warning("livegallery: %s imports %d bytes of helper modules (%s); every run "
+                           "sends them, which may exceed the backend's body limit",
+                           example, size, ", ".join(files))
         names = set().union(imports.imported_names(source), *map(imports.imported_names, files.values()))
         names -= {name[:-3] for name in files}
         return {"files": files, "expectedVersions": expected_versions(self.config, names)}

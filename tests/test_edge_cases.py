@@ -179,6 +179,14 @@ def test_helper_modules_beside_the_example_are_embedded(site):
     assert config_of(page(site, "examples/plot_repr.py"))["files"] == {}
 
 
+def test_oversized_helper_modules_are_named_in_a_warning(tmp_path, capsys):
+    big = "M = 999\n" + "# padding\n" * 30_000
+    build(tmp_path, "sphinx_gallery_conf['plot_gallery'] = 'False'",
+          {"examples/second_helper.py": big.encode()})
+    err = capsys.readouterr().err
+    assert "auto_examples/plot_local.py imports" in err and "second_helper.py" in err
+
+
 # --------------------------------------------------------------- versions
 
 
