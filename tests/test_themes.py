@@ -40,7 +40,8 @@ import pytest
 
 from .browser_support import ACE_BUILD, ARTIFACTS, browser, serve_site  # noqa: F401
 from .theme_support import (
-    EXAMPLE, MODES, PROBE_JS, TARGET, THEME_SCHEME_JS, THEMES, UI_CONTRAST, Findings,
+    EXAMPLE, MODES, NOTE_PACKAGE, PROBE_JS, TARGET, THEME_SCHEME_JS, THEMES, UI_CONTRAST,
+    Findings,
     build_all, init_script, scheme_of,
 )
 
@@ -159,6 +160,12 @@ def test_controls_look_right(themed_page, theme_service):
     if len(boxes) == 2:
         f.check(not overlap(boxes["Run"], boxes["Revert"]), "Run and Revert overlap")
     f.contrast("the toolbar hint", probe(page, "textContrast", ".livegallery-hint"))
+    # the sites expect a package the sandbox lacks, so the version note is shown
+    note = page.locator(".livegallery-version-note")
+    note.wait_for(state="visible")
+    assert NOTE_PACKAGE in note.inner_text()
+    f.contrast("the version note", probe(page, "textContrast", ".livegallery-version-note"))
+    follows_page("the version note", ".livegallery-version-note")
 
     # -- keyboard focus rings ----------------------------------------------------------
     for name, sel, via, key in (("Run", ".livegallery-run", ".livegallery-revert", "Shift+Tab"),

@@ -29,6 +29,10 @@ UI_CONTRAST = 3.0
 TARGET = 24
 
 
+#: The package the theme sites expect and the sandbox lacks (see the version note).
+NOTE_PACKAGE = "livegallery-theme-check"
+
+
 def build_theme(theme: str, root: Path) -> Path:
     """The fixture gallery built with ``theme``, into ``root/<theme>``, with the real
     Ace at _static/ace and the backend at the page's own origin."""
@@ -39,6 +43,8 @@ def build_theme(theme: str, root: Path) -> Path:
     with open(src / "conf.py", "a", encoding="utf-8") as f:
         f.write('\nlivegallery_backend_url = ""\n'
                 'livegallery_ace_path = "_static/ace/ace.js"\n'
+                # a package no sandbox has: every page shows the version note
+                f'livegallery_expected_versions = {{"{NOTE_PACKAGE}": "1.0"}}\n'
                 f'html_theme = "{theme}"\n')
     out = root / theme
     sphinx = Path(sys.executable).with_name("sphinx-build")
