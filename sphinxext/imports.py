@@ -1,6 +1,6 @@
 """What an example imports: the modules it names, and the helper modules kept beside it.
 
-sphinx-gallery runs each example with the example's own folder first on ``sys.path``,
+sphinx-gallery runs each example with the example's own folder on ``sys.path``,
 so ``import local_module`` finds ``local_module.py`` next to it. The sandbox has no such
 folder: the page carries those helpers' sources and the run sends them along.
 """

@@ -21,6 +21,7 @@ from .test_sphinxext import TRACES, cells_of, outputs_of, parse
 
 FIXTURE = Path(__file__).parent / "sphinx_fixtures" / "edges"
 EXAMPLES = ["examples/plot_line_numbers.py", "examples/plot_animation.py",
+            "examples/plot_defer_figures.py",
             "examples/plot_local.py", "examples/local_module.py", "examples/plot_repr.py",
             "examples/dummy_images.py", "more_examples/sub/plot_sub.py"]
 BOM = "\ufeff"
@@ -217,3 +218,9 @@ def test_bad_expected_versions_fail_the_build_clearly(tmp_path, capsys, value):
         f.write(f"\nlivegallery_expected_versions = {value!r}\n")
     assert build_main(["-q", "-b", "html", str(src), str(tmp_path / "out")]) != 0
     assert "livegallery_expected_versions must be a dict" in capsys.readouterr().err
+
+
+def test_deferred_figure_shows_under_the_later_cell(site):
+    root = parse(page(site, "examples/plot_defer_figures.py"))
+    images = [[e for el in outputs_of(root, i) for e in el.iter() if e.tag == "img"] for i in (0, 1)]
+    assert [len(found) for found in images] == [0, 1]

@@ -14,7 +14,8 @@ from .test_sphinxext import cells_of, outputs_of, parse
 pytestmark = pytest.mark.docker
 
 RUNS = ["examples/plot_line_numbers.py", "examples/plot_local.py",
-        "examples/plot_repr.py", "more_examples/sub/plot_sub.py"]
+        "examples/plot_repr.py", "examples/plot_defer_figures.py",
+        "more_examples/sub/plot_sub.py"]
 
 
 @pytest.fixture(scope="module")
@@ -28,6 +29,11 @@ def printed(root, index: int) -> str | None:
     return "\n".join(t.strip() for t in texts) if texts else None
 
 
+def figures(root, index: int) -> int:
+    """How many figures sphinx-gallery shows under cell ``index``."""
+    return sum(1 for el in outputs_of(root, index) for e in el.iter() if e.tag == "img")
+
+
 @pytest.mark.parametrize("example", RUNS)
 def test_cells_run_as_sphinx_gallery_ran_them(site, warm_service, example):
     path = page(site, example)
@@ -37,6 +43,7 @@ def test_cells_run_as_sphinx_gallery_ran_them(site, warm_service, example):
     status, body = warm_service.run(raw=json.dumps({"cells": cells, "files": files}).encode())
     assert status == 200 and body["ok"], body
     compared = 0
+    assert [len(c["images"]) for c in body["cells"]] == [figures(root, i) for i in range(len(cells))]
     for index, cell in enumerate(body["cells"]):
         shown = printed(root, index)
         if shown is not None:  # an HTML repr is shown as HTML: see the rich-outputs work

@@ -27,6 +27,7 @@ def run_with(service, cells, files):
 
 
 def test_a_run_with_files_imports_them(cold_service):
+    cold_service.wait_idle()
     before = containers(cold_service.owner)
     status, body = run_with(cold_service, CELLS, HELPERS)
     assert status == 200 and body["ok"], body
@@ -53,6 +54,7 @@ async def test_files_over_the_websocket(warm_service):
 @pytest.mark.parametrize("files", [{"../local_module.py": ""}, {"sub/x.py": ""},
                                    {"x.pth": ""}, {"x.py": None}])
 def test_bad_files_get_a_clear_400_and_no_sandbox(cold_service, files):
+    cold_service.wait_idle()  # an earlier run's container is gone
     before = containers(cold_service.owner)
     status, body = run_with(cold_service, ["print(1)"], files)
     assert status == 400 and body["error"]["kind"] == "bad_request", body
@@ -75,3 +77,11 @@ def test_health_reports_the_sandboxes_installed_versions(warm_service):
                                      "print(version('numpy'), version('matplotlib'))"])
     assert status == 200 and body["ok"], body
     assert body["cells"][0]["stdout"].split() == [versions["numpy"], versions["matplotlib"]]
+
+
+def test_an_installed_module_wins_over_a_helper_of_the_same_name(cold_service):
+    """sphinx-gallery appends the example's folder to sys.path; the sandbox does too."""
+    cells = ["import colorsys, local_module\nprint(hasattr(colorsys, 'SHADOW'), local_module.N)"]
+    status, body = run_with(cold_service, cells, {**HELPERS, "colorsys.py": "SHADOW = 1\n"})
+    assert status == 200 and body["ok"], body
+    assert body["cells"][0]["stdout"] == "False 1000\n"

@@ -7,8 +7,8 @@ Protocol (one container serves exactly one run):
    ``{"type": "ready", "versions": {distribution: version}}`` (the installed packages).
 2. It reads one JSON line from stdin: ``{"cells": ["<python>", ...], "files": {...}}``
    and answers ``{"type": "started"}`` at once. The optional ``files`` (``"helper.py":
-   "<python>"``) are written to a fresh private folder put first on ``sys.path``, as
-   sphinx-gallery puts the example's own folder there.
+   "<python>"``) are written to a fresh private folder added to ``sys.path``, as
+   sphinx-gallery adds the example's own folder.
 3. It runs the cells in order in one namespace and writes events as they happen, one
    JSON object per line on its private copy of the container's stdout::
 
@@ -33,6 +33,7 @@ import io
 import json
 import linecache
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -148,7 +149,11 @@ def installed_versions(path=VERSIONS_FILE):
 
 
 def install_files(files):
-    """Write the run's helper modules into a private folder first on sys.path."""
+    """Write the run's helper modules into a private folder on sys.path.
+
+    Appended, as sphinx-gallery appends the example's folder (gen_rst.execute_code_block):
+    an installed package of the same name wins, at build time and here alike.
+    """
     if not files:
         return
     folder = tempfile.mkdtemp(prefix="livegallery-files-")
@@ -156,7 +161,7 @@ def install_files(files):
         # names are checked by the service; basename keeps a forged one inside the folder
         with open(os.path.join(folder, os.path.basename(name)), "w", encoding="utf-8") as f:
             f.write(source)
-    sys.path.insert(0, folder)
+    sys.path.append(folder)
     importlib.invalidate_caches()
 
 
@@ -196,6 +201,10 @@ def figures_as_png():
     return images
 
 
+#: As sphinx-gallery: a block with this comment leaves its figures open for a later block.
+DEFER_FIGURES = re.compile(r"^[ \t]*#\s*sphinx_gallery_defer_figures[ \t]*$", re.MULTILINE)
+
+
 def user_traceback(exc):
     """The traceback of ``exc`` without the harness's own frames."""
     tb = exc.__traceback__
@@ -222,7 +231,8 @@ class CellRunner:
             error = self.run_cell(index, source)
             for stream in self.streams:
                 stream.flush()
-            self.emit_figures(index)
+            if error is not None or not DEFER_FIGURES.search(source):
+                self.emit_figures(index)
             if error is not None:
                 emit(error)
                 return
