@@ -90,6 +90,7 @@ def test_a_differing_version_is_named_before_any_run(browser, service, sandbox_v
         assert "not-in-the-sandbox 1.0 (sandbox: not installed)" in text
         assert text.startswith("This example was built with") and "results may differ" in text
         assert r.state == "idle"  # said before the reader ran anything
+        r.screenshot("version-note.png")
         # the note is part of the toolbar, before the first cell
         assert r.page.evaluate("""() => {
             const note = document.querySelector('.livegallery-version-note');

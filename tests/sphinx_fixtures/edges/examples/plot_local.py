@@ -2,7 +2,7 @@
 A helper module
 ===============
 
-sphinx-gallery runs this with its folder first on ``sys.path``, so it imports the
+sphinx-gallery runs this with its folder on ``sys.path``, so it imports the
 ``local_module.py`` kept beside it (as tinybuild's ``plot_numpy_matplotlib.py`` does).
 """
 
