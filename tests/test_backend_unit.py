@@ -208,7 +208,7 @@ def test_ready_versions_keep_only_strings():
     assert _versions(None) == {} and _versions(["numpy"]) == {}
 
 
-@pytest.mark.parametrize("recorded", [True, False])
+@pytest.mark.parametrize("recorded", ["nested", "flat", None])
 def test_harness_versions_from_the_image_file_or_the_installed_packages(tmp_path, recorded):
     """The harness reads /opt/livegallery/versions.json when the image has it, else asks
     importlib.metadata (run in a subprocess: importing the harness rewires fd 1)."""
@@ -219,8 +219,11 @@ def test_harness_versions_from_the_image_file_or_the_installed_packages(tmp_path
     from pathlib import Path
 
     path = tmp_path / "versions.json"
-    if recorded:
-        path.write_text(json.dumps({"scikit-image": "0.0.1"}))
+    packages = {"scikit_image": "0.0.1", "PyWavelets": "1.8.0", "odd": 3}
+    if recorded == "nested":  # as images/sandbox/versions.py writes it
+        path.write_text(json.dumps({"python": "3.11.2", "packages": packages}))
+    elif recorded == "flat":
+        path.write_text(json.dumps(packages))
     harness = Path(__file__).parents[1] / "images" / "sandbox"
     code = ("import sys, json; sys.path.insert(0, sys.argv[1]); import harness; "
             "sys.stderr.write(json.dumps(harness.installed_versions(sys.argv[2])))")
@@ -228,6 +231,6 @@ def test_harness_versions_from_the_image_file_or_the_installed_packages(tmp_path
                           capture_output=True, text=True, check=True)
     versions = json.loads(done.stderr)
     if recorded:
-        assert versions == {"scikit-image": "0.0.1"}
+        assert versions == {"scikit-image": "0.0.1", "pywavelets": "1.8.0"}
     else:
         assert versions["pytest"] == version("pytest") and versions["scikit-image"] != "0.0.1"

@@ -130,22 +130,30 @@ VERSIONS_FILE = "/opt/livegallery/versions.json"
 
 
 def installed_versions(path=VERSIONS_FILE):
-    """{distribution: version} of the sandbox, for the service to report in health."""
+    """{distribution: version} of the sandbox, for the service to report in health; names
+    PEP 503-normalised ("scikit-image"). The image's file is ``{"python": ...,
+    "packages": {...}}`` (images/sandbox/versions.py); a flat map is read as well."""
     try:
         with open(path, encoding="utf-8") as f:
             recorded = json.load(f)
+        if isinstance(recorded, dict) and isinstance(recorded.get("packages"), dict):
+            recorded = recorded["packages"]
         if isinstance(recorded, dict):
-            return {str(k): str(v) for k, v in recorded.items()}
+            return {_normalize(k): v for k, v in recorded.items() if isinstance(v, str)}
     except (OSError, ValueError):
-        pass  # no file (older image): ask the installed distributions themselves
+        pass  # no file (an older image): ask the installed distributions themselves
     from importlib.metadata import distributions
 
     found = {}
     for dist in distributions():
         name = dist.metadata["Name"]
         if name:
-            found.setdefault(name, dist.version)
+            found.setdefault(_normalize(name), dist.version)
     return dict(sorted(found.items()))
+
+
+def _normalize(name):
+    return re.sub(r"[-_.]+", "-", str(name)).lower()
 
 
 def install_files(files):
