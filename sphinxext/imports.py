@@ -39,7 +39,8 @@ def source_folder(srcdir: Path, gallery_conf: dict, example: str) -> Path:
     up in the matching ``examples_dirs`` entry. Falls back to the copy's folder.
     """
     example_path = PurePosixPath(example)
-    pairs = zip(_as_list(gallery_conf.get("examples_dirs")), _as_list(gallery_conf.get("gallery_dirs")))
+    pairs = zip(_as_list(gallery_conf.get("examples_dirs")),
+                _as_list(gallery_conf.get("gallery_dirs")), strict=False)
     for examples_dir, gallery_dir in pairs:
         gallery = PurePosixPath(gallery_dir.replace("\\", "/"))
         try:

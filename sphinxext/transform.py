@@ -72,6 +72,7 @@ class RunnableCells(SphinxPostTransform):
             logger.warning("livegallery: %s imports %d bytes of helper modules (%s); every run "
                            "sends them, which may exceed the backend's body limit",
                            example, size, ", ".join(files))
-        names = set().union(imports.imported_names(source), *map(imports.imported_names, files.values()))
+        names = set().union(imports.imported_names(source),
+                            *map(imports.imported_names, files.values()))
         names -= {name[:-3] for name in files}
         return {"files": files, "expectedVersions": expected_versions(self.config, names)}

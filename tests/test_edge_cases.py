@@ -51,7 +51,8 @@ def page(out: Path, example: str) -> Path:
 
 
 def config_of(path: Path) -> dict | None:
-    match = re.search(r'<script id="livegallery-config"[^>]*>([^<]*)</script>', path.read_text("utf-8"))
+    text = path.read_text("utf-8")
+    match = re.search(r'<script id="livegallery-config"[^>]*>([^<]*)</script>', text)
     return json.loads(match[1]) if match else None
 
 
@@ -84,7 +85,8 @@ def test_line_numbers_are_shown_but_not_embedded(site):
 def test_line_numbers_for_the_whole_gallery_and_a_bom(tmp_path, site):
     """``line_numbers`` in the config numbers every example; a byte-order mark at the
     start of a file never reaches a cell (nor a helper module)."""
-    bom_example = '"""\nBOM\n===\n\nStarts with a byte-order mark.\n"""\nimport local_module\nprint(local_module.N)\n'
+    bom_example = ('"""\nBOM\n===\n\nStarts with a byte-order mark.\n"""\n'
+                   "import local_module\nprint(local_module.N)\n")
     out = build(tmp_path, "sphinx_gallery_conf['line_numbers'] = True\n"
                 "sphinx_gallery_conf['plot_gallery'] = 'False'",
                 {"examples/bom_example.py": (BOM + bom_example).encode("utf-8"),
@@ -111,7 +113,8 @@ def test_second_gallery_subsection_non_ascii(site):
     (_, source), = cells_of(root)
     assert 'plt.title("été")' in source and "日本語" in source
     outputs = outputs_of(root, 0)
-    assert any(el.tag == "img" for el in outputs) and any("sub 日本語" in el.text() for el in outputs)
+    assert any(el.tag == "img" for el in outputs)
+    assert any("sub 日本語" in el.text() for el in outputs)
 
 
 def test_example_that_is_not_run_keeps_its_cell(site):
@@ -122,7 +125,8 @@ def test_example_that_is_not_run_keeps_its_cell(site):
 
 
 def test_text_only_example_and_indexes_are_untouched(site):
-    for path in (site / "auto_examples" / "text_only.html", site / "auto_more" / "sub" / "index.html"):
+    for path in (site / "auto_examples" / "text_only.html",
+                 site / "auto_more" / "sub" / "index.html"):
         text = path.read_text("utf-8")
         assert not any(trace in text for trace in TRACES), path
 
@@ -176,7 +180,8 @@ def test_helper_modules_beside_the_example_are_embedded(site):
     assert files == {"local_module.py": (FIXTURE / "examples/local_module.py").read_text(),
                      "second_helper.py": "M = 999\n"}  # found through local_module too
     # the helper's own page needs only what it imports; an example never needs itself
-    assert config_of(page(site, "examples/local_module.py"))["files"] == {"second_helper.py": "M = 999\n"}
+    helper_page = config_of(page(site, "examples/local_module.py"))
+    assert helper_page["files"] == {"second_helper.py": "M = 999\n"}
     assert config_of(page(site, "examples/plot_repr.py"))["files"] == {}
 
 
@@ -192,7 +197,8 @@ def test_oversized_helper_modules_are_named_in_a_warning(tmp_path, capsys):
 
 
 def test_pages_record_the_versions_of_what_they_import(site):
-    assert config_of(page(site, "examples/plot_local.py"))["expectedVersions"] == {"numpy": version("numpy")}
+    local = config_of(page(site, "examples/plot_local.py"))
+    assert local["expectedVersions"] == {"numpy": version("numpy")}
     assert config_of(page(site, "more_examples/sub/plot_sub.py"))["expectedVersions"] == {
         "matplotlib": version("matplotlib")}
     # standard library only, and a helper's own imports are not a distribution
@@ -201,7 +207,8 @@ def test_pages_record_the_versions_of_what_they_import(site):
 
 
 def test_expected_versions_option_pins_and_adds(tmp_path):
-    out = build(tmp_path, "livegallery_expected_versions = {'numpy': '0.0.1', 'scikit-image': '9.9'}\n"
+    out = build(tmp_path,
+                "livegallery_expected_versions = {'numpy': '0.0.1', 'scikit-image': '9.9'}\n"
                 "sphinx_gallery_conf['plot_gallery'] = 'False'")
     assert config_of(page(out, "examples/plot_local.py"))["expectedVersions"] == {
         "numpy": "0.0.1", "scikit-image": "9.9"}
@@ -222,5 +229,7 @@ def test_bad_expected_versions_fail_the_build_clearly(tmp_path, capsys, value):
 
 def test_deferred_figure_shows_under_the_later_cell(site):
     root = parse(page(site, "examples/plot_defer_figures.py"))
-    images = [[e for el in outputs_of(root, i) for e in el.iter() if e.tag == "img"] for i in (0, 1)]
-    assert [len(found) for found in images] == [0, 1]
+    def images(i):
+        return [e for el in outputs_of(root, i) for e in el.iter() if e.tag == "img"]
+
+    assert [len(images(0)), len(images(1))] == [0, 1]

@@ -43,7 +43,8 @@ def test_cells_run_as_sphinx_gallery_ran_them(site, warm_service, example):
     status, body = warm_service.run(raw=json.dumps({"cells": cells, "files": files}).encode())
     assert status == 200 and body["ok"], body
     compared = 0
-    assert [len(c["images"]) for c in body["cells"]] == [figures(root, i) for i in range(len(cells))]
+    shown_figures = [figures(root, i) for i in range(len(cells))]
+    assert [len(c["images"]) for c in body["cells"]] == shown_figures
     for index, cell in enumerate(body["cells"]):
         shown = printed(root, index)
         if shown is not None:  # an HTML repr is shown as HTML: see the rich-outputs work

@@ -43,10 +43,9 @@ def test_without_files_the_helper_is_missing(cold_service):
 
 
 async def test_files_over_the_websocket(warm_service):
-    async with aiohttp.ClientSession() as session:
-        async with session.ws_connect(ws_url(warm_service)) as ws:
-            await ws.send_json({"cells": CELLS[:1], "files": HELPERS})
-            events = await collect(ws)
+    async with aiohttp.ClientSession() as session, session.ws_connect(ws_url(warm_service)) as ws:
+        await ws.send_json({"cells": CELLS[:1], "files": HELPERS})
+        events = await collect(ws)
     assert events[-1]["type"] == "done" and events[-1]["result"]["ok"], events[-1]
     assert events[-1]["result"]["cells"][0]["stdout"] == "1000\n"
 
