@@ -13,13 +13,13 @@ import pytest
 from .browser_support import Reader
 from .conftest import IMAGE
 from .service import ROOT, Service, containers
+from .test_edge_cases import build
 
 # the browser fixture, where it lives today (conftest.py makes it global otherwise)
 with contextlib.suppress(ImportError):
-    from .browser_support import browser  # noqa: E402, F401
+    from .browser_support import browser  # noqa: F401
 
 ACE_DIR = ROOT / "node_modules" / "ace-builds" / "src-min-noconflict"
-from .test_edge_cases import build
 
 pytestmark = [pytest.mark.docker, pytest.mark.browser]
 
