@@ -9,6 +9,7 @@ from aiohttp import web
 
 from .app import create_app
 from .config import argument_parser, from_env
+from .metrics import setup_logging
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -17,7 +18,7 @@ def main(argv: list[str] | None = None) -> None:
         settings = from_env(**vars(args))
     except (TypeError, ValueError) as exc:
         sys.exit(f"livegallery-backend: {exc}")
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    setup_logging(logging.INFO)
     try:
         app = create_app(settings)
     except ValueError as exc:

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import time
 from urllib.parse import urlsplit
 
 from aiohttp import WSMsgType, web
@@ -20,6 +21,7 @@ from .config import Settings
 from .errors import (BadRequest, DockerUnavailable, Forbidden, ImageMissing, ServiceError,
                      TooLarge)
 from .executor import DOCKER_ERRORS, docker_failure
+from .metrics import TimedPool, count_refused, count_run
 from .runs import run_cells
 
 log = logging.getLogger(__name__)
@@ -156,7 +158,19 @@ def error_response(exc: ServiceError) -> web.Response:
 async def run(request: web.Request) -> web.Response:
     check_origin(request)
     cells = parse_cells(parse_json(await read_body(request)), request.app[SETTINGS])
-    return web.json_response(await run_cells(request.app[POOL], cells))
+    return web.json_response(await measured_run(request.app[POOL], cells))
+
+
+async def measured_run(pool, cells: list[str], *args) -> dict:
+    """``run_cells`` with its outcome, duration and queue wait counted for /metrics."""
+    started = time.perf_counter()
+    try:
+        result = await run_cells(TimedPool(pool), cells, *args)
+    except ServiceError as exc:
+        count_refused(exc.kind)
+        raise
+    count_run(result, time.perf_counter() - started)
+    return result
 
 
 async def stream(request: web.Request) -> web.WebSocketResponse:
@@ -210,7 +224,7 @@ async def _stream_run(ws: web.WebSocketResponse, pool, cells: list[str]) -> None
 
     listener = asyncio.create_task(listen())
     try:
-        result = await run_cells(pool, cells, send, stop)
+        result = await measured_run(pool, cells, send, stop)
         await send({"type": "done", "result": result})
     finally:
         listener.cancel()
