@@ -89,7 +89,7 @@ async def metrics_middleware(request: web.Request, handler):
         raise
     finally:
         RESPONSES.labels(str(status)).inc()
-        pass
+        request_id.reset(token)
 
 
 async def add_request_id_header(request: web.Request, response: web.StreamResponse) -> None:
