@@ -1,0 +1,152 @@
+"""nginx in front of the backend, tested for real: deploy/nginx/render.py's output passes
+`nginx -t` in every shape, and a real nginx before a real backend carries runs over POST
+and WebSocket, keeps /metrics private, and limits each client on its own.
+
+Slow multi-host checks are in test_multihost.py (make test-deploy)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+
+import aiohttp
+import pytest
+
+from .conftest import IMAGE
+from .nginx_support import Nginx, nginx_problem, render, self_signed
+from .service import Service, docker_available, free_port
+
+pytestmark = pytest.mark.skipif(nginx_problem() is not None and not os.environ.get("CI"),
+                                reason=str(nginx_problem()))
+
+
+# -- the configuration ------------------------------------------------------------------
+
+@pytest.mark.parametrize("settings", [
+    {},
+    {"NGINX_REAL_IP_FROM": "10.0.0.0/8,192.168.1.1", "NGINX_RUN_RATE": "5r/s"},
+    {"NGINX_LISTEN_HTTPS": "127.0.0.1:8443", "NGINX_HTTP_REDIRECT": "1"},
+    {"NGINX_LISTEN_HTTPS": "127.0.0.1:8443"},
+])
+def test_every_rendering_passes_nginx_t(settings, tmp_path):
+    if "NGINX_LISTEN_HTTPS" in settings:
+        cert, key = self_signed(tmp_path)
+        settings = {**settings, "NGINX_TLS_CERT": str(cert), "NGINX_TLS_KEY": str(key),
+                    "NGINX_LISTEN_HTTPS": f"127.0.0.1:{free_port()}"}
+    nginx = Nginx({"a": "127.0.0.1:9001", "b": "127.0.0.1:9002", "c": "[::1]:9003"}, **settings)
+    try:
+        result = nginx.test()
+        assert result.returncode == 0, result.stderr + nginx.conf.read_text()
+    finally:
+        nginx.stop()
+
+
+def test_sessions_route_to_their_node_with_the_others_as_backup():
+    text = render.render({"NGINX_UPSTREAMS": "a=h1:1,b=h2:2"})
+    assert '"~^a\\." livegallery_node_a;' in text and '"~^b\\." livegallery_node_b;' in text
+    block = text.split("upstream livegallery_node_b {")[1].split("}")[0]
+    assert "server h2:2 max_fails" in block and "server h1:1 backup;" in block
+
+
+@pytest.mark.parametrize("settings, message", [
+    ({"NGINX_UPSTREAMS": "a=h1"}, "node=host:port"),
+    ({"NGINX_UPSTREAMS": "a.b=h1:1"}, "node=host:port"),
+    ({"NGINX_UPSTREAMS": "a=h1:1,a=h2:2"}, "twice"),
+    ({"NGINX_UPSTREAMS": ""}, "no backend"),
+    ({"NGINX_RUN_RATE": "fast"}, "NGINX_RUN_RATE"),
+    ({"NGINX_REAL_IP_FROM": "evil; include /etc"}, "NGINX_REAL_IP_FROM"),
+])
+def test_bad_settings_are_refused_clearly(settings, message):
+    with pytest.raises(render.ConfigError, match=message):
+        render.render(settings)
+
+
+# -- a real nginx before a real backend -------------------------------------------------
+
+@pytest.fixture(scope="module")
+def backend():
+    if not docker_available():
+        pytest.skip("no Docker engine")
+    service = Service(image=IMAGE, pool_size=1, timeout=5, node="a")
+    service.start()
+    yield service
+    service.stop()
+
+
+def client(source: str) -> aiohttp.ClientSession:
+    """A client with its own loopback source address: nginx sees a distinct client."""
+    return aiohttp.ClientSession(connector=aiohttp.TCPConnector(local_addr=(source, 0),
+                                                                force_close=True))
+
+
+async def post_run(session, url, code="print(1)"):
+    async with session.post(url + "/api/v1/run", json={"code": code}) as resp:
+        return resp.status, await resp.json(content_type=None), resp.headers
+
+
+@pytest.mark.docker
+async def test_post_websocket_and_private_metrics_through_nginx(backend):
+    nginx = Nginx({"a": f"127.0.0.1:{backend.port}"})
+    nginx.start()
+    try:
+        async with client("127.0.0.1") as s:
+            status, body, headers = await post_run(s, nginx.url, "print(6 * 7)")
+            assert status == 200 and body["cells"][0]["stdout"] == "42\n"
+            # nginx's request id reaches the backend, whose answer carries it back.
+            rid = headers["X-Request-ID"]
+            Service.wait_until(lambda: any(f"rid={rid}" in line for line in nginx.log_lines()),
+                               10, "the request id in nginx's access log")
+            async with s.ws_connect(nginx.url.replace("http", "ws") + "/api/v1/stream") as ws:
+                await ws.send_json({"cells": ["print('streamed')"]})
+                events = [json.loads(m.data) async for m in ws]
+            assert events[0] == {"type": "stdout", "cell": 0, "data": "streamed\n"}
+            assert events[-1]["type"] == "done" and events[-1]["result"]["ok"]
+            async with s.get(nginx.url + "/metrics") as resp:
+                assert resp.status == 404  # the public never sees /metrics...
+            async with s.get(backend.url + "/metrics") as resp:
+                assert resp.status == 200  # ...the operator does, on the backend
+                assert "livegallery_runs_total" in await resp.text()
+            async with s.get(nginx.url + "/") as resp:
+                assert resp.status == 404  # no docs configured
+    finally:
+        nginx.stop()
+
+
+@pytest.mark.docker
+async def test_a_client_flooding_runs_is_refused_while_another_gets_through(backend):
+    nginx = Nginx({"a": f"127.0.0.1:{backend.port}"}, NGINX_RUN_RATE="6r/m",
+                  NGINX_RUN_BURST="2")
+    nginx.start()
+    try:
+        async with client("127.0.0.2") as flood, client("127.0.0.3") as other:
+            results = await asyncio.gather(*(post_run(flood, nginx.url) for _ in range(8)))
+            refused = [body for status, body, _ in results if status == 429]
+            assert len(refused) >= 5, [status for status, _, _ in results]
+            assert refused[0]["error"]["kind"] == "rate_limited"
+            status, body, _ = await post_run(other, nginx.url)
+            assert status == 200 and body["ok"], body
+    finally:
+        nginx.stop()
+
+
+@pytest.mark.docker
+async def test_a_client_holding_connections_is_capped_while_another_connects(backend):
+    nginx = Nginx({"a": f"127.0.0.1:{backend.port}"}, NGINX_CONN_LIMIT="2",
+                  NGINX_RUN_RATE="100r/s", NGINX_RUN_BURST="100")
+    nginx.start()
+    ws_url = nginx.url.replace("http", "ws") + "/api/v1/stream"
+    try:
+        async with client("127.0.0.2") as hog, client("127.0.0.3") as other:
+            held = [await hog.ws_connect(ws_url) for _ in range(2)]  # open, no run yet
+            with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+                await hog.ws_connect(ws_url)
+            assert refused.value.status == 429
+            ws = await other.ws_connect(ws_url)
+            await ws.send_json({"code": "print(1)"})
+            events = [json.loads(m.data) async for m in ws]
+            assert events[-1]["type"] == "done" and events[-1]["result"]["ok"]
+            for ws in held:
+                await ws.close()
+    finally:
+        nginx.stop()
