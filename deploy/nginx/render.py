@@ -33,6 +33,10 @@ DEFAULTS = {
     "NGINX_RUN_RATE": "30r/m",
     "NGINX_RUN_BURST": "10",
     "NGINX_CONN_LIMIT": "4",
+    # Failure accounting per host (see upstream_blocks): failures before a host is left
+    # out, and for how long.
+    "NGINX_MAX_FAILS": "0",
+    "NGINX_FAIL_TIMEOUT": "10s",
     # Other API calls (health) per client.
     "NGINX_API_RATE": "10r/s",
     # Proxies in front of nginx whose X-Forwarded-For is trusted (CIDRs, comma-separated).
@@ -67,7 +71,8 @@ def settings(environ=os.environ) -> dict:
     s = {k: environ.get(k, v) for k, v in DEFAULTS.items()}
     for key, pattern in [("NGINX_RUN_RATE", RATE), ("NGINX_API_RATE", RATE),
                          ("NGINX_RUN_BURST", SIZE), ("NGINX_CONN_LIMIT", SIZE),
-                         ("NGINX_MAX_BODY", SIZE), ("NGINX_RUN_TIMEOUT", DURATION)]:
+                         ("NGINX_MAX_BODY", SIZE), ("NGINX_RUN_TIMEOUT", DURATION),
+                         ("NGINX_MAX_FAILS", SIZE), ("NGINX_FAIL_TIMEOUT", DURATION)]:
         if not pattern.fullmatch(s[key]):
             raise ConfigError(f"{key}={s[key]!r} does not match {pattern.pattern}")
     return s
@@ -89,19 +94,22 @@ def upstreams(spec: str) -> list[tuple[str, str]]:
     return result
 
 
-# max_fails=1 fail_timeout=5s: a host that refuses a connection, times out or answers
-# 429/503 is left out for 5 s, then tried again, so a host that comes back rejoins.
-SERVER_OPTS = "max_fails=1 fail_timeout=5s"
-
-
-def upstream_blocks(backends: list[tuple[str, str]]) -> str:
-    lines = ["upstream livegallery_all {"]
-    lines += [f"    server {server} {SERVER_OPTS};" for _, server in backends]
+def upstream_blocks(backends: list[tuple[str, str]], s: dict) -> str:
+    # nginx counts a 429 that it retries as a failure of that host. With failure
+    # accounting on (NGINX_MAX_FAILS > 0), busy hosts are taken out for NGINX_FAIL_TIMEOUT,
+    # and under a peak every host is out and clients get 503 instead of 429. Off (0, the
+    # default), a dead host costs one refused connection on its turn, retried at once on
+    # another, and it takes part again as soon as it answers.
+    opts = f"max_fails={s['NGINX_MAX_FAILS']} fail_timeout={s['NGINX_FAIL_TIMEOUT']}"
+    # zone: the workers share each group's state (which host failed, whose turn it is).
+    lines = ["upstream livegallery_all {", "    zone livegallery_all 64k;"]
+    lines += [f"    server {server} {opts};" for _, server in backends]
     lines += ["    keepalive 16;", "}"]
     # One group per node for its sessions: that host first, the others as backups, so a
     # dead host's readers fall back to a fresh sandbox elsewhere (the session is lost).
     for node, server in backends:
-        lines += [f"upstream livegallery_node_{node} {{", f"    server {server} {SERVER_OPTS};"]
+        lines += [f"upstream livegallery_node_{node} {{", f"    zone livegallery_node_{node} 64k;",
+                  f"    server {server} {opts};"]
         lines += [f"    server {other} backup;" for n, other in backends if n != node]
         lines += ["    keepalive 16;", "}"]
     lines += ["map $arg_session $livegallery_upstream {", "    default livegallery_all;"]
@@ -291,7 +299,7 @@ http {{
         "" "";
     }}
 
-{upstream_blocks(backends)}
+{upstream_blocks(backends, s)}
 
 {server_blocks(s)}
 }}
