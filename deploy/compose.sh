@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Run docker compose on the stack: Compose v2 (`docker compose`) where installed, else
 # Debian's docker-compose 1.29, installed from apt when missing (as root).
-#   deploy/compose.sh ARGS...
+#   deploy/compose.sh ARGS...   (e.g. ps, logs backend)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 
@@ -18,5 +18,7 @@ else
   fi
   compose=(docker-compose)
 fi
+# LIVEGALLERY_ENV_FILE: another settings file than deploy/.env (the tests use one).
+export LIVEGALLERY_ENV_FILE=${LIVEGALLERY_ENV_FILE:-$here/.env}
 exec "${compose[@]}" --project-name "${COMPOSE_PROJECT_NAME:-livegallery}" \
-  --project-directory "$here" --env-file "$here/.env" -f "$here/docker-compose.yml" "$@"
+  --project-directory "$here" --env-file "$LIVEGALLERY_ENV_FILE" -f "$here/docker-compose.yml" "$@"

@@ -4,7 +4,8 @@
 # found by the owner label that names this stack's backend container.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-[ -f "$here/.env" ] || cp "$here/.env.example" "$here/.env"
+export LIVEGALLERY_ENV_FILE=${LIVEGALLERY_ENV_FILE:-$here/.env}
+[ -f "$LIVEGALLERY_ENV_FILE" ] || cp "$here/.env.example" "$LIVEGALLERY_ENV_FILE"
 
 owners=$("$here/compose.sh" ps -q backend 2>/dev/null | while read -r id; do
   docker inspect --format '{{.Config.Hostname}}' "$id"; done || true)

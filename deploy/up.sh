@@ -9,11 +9,13 @@ root=$(dirname "$here")
 cd "$here"
 
 "$root/scripts/ensure-docker.sh"
-if [ ! -f .env ]; then
-  cp .env.example .env
-  echo "==> wrote deploy/.env from deploy/.env.example (edit it to configure the stack)"
+env_file=${LIVEGALLERY_ENV_FILE:-$here/.env}
+if [ ! -f "$env_file" ]; then
+  cp .env.example "$env_file"
+  echo "==> wrote $env_file from deploy/.env.example (edit it to configure the stack)"
 fi
-set -a; . ./.env; set +a
+set -a; . "$env_file"; set +a
+export LIVEGALLERY_ENV_FILE=$env_file
 
 tls_dir=${TLS_DIR:-./certs}
 if [ ! -s "$tls_dir/cert.pem" ] || [ ! -s "$tls_dir/key.pem" ]; then

@@ -20,7 +20,7 @@ def pytest_collection_modifyitems(config, items):
     if "deploy" not in (config.getoption("markexpr") or ""):
         # The deployment checks are slow: `make test-deploy` runs them (pytest -m deploy).
         for item in items:
-            if "deploy" in item.keywords:
+            if item.get_closest_marker("deploy"):
                 item.add_marker(pytest.mark.skip(reason="slow deploy check: run with -m deploy"))
     needs_docker = [item for item in items if "docker" in item.keywords]
     if not needs_docker:
