@@ -9,7 +9,7 @@ from aiohttp import web
 
 from .app import create_app
 from .config import argument_parser, from_env
-from .metrics import setup_logging
+from .metrics import AccessLogger, setup_logging
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -23,7 +23,9 @@ def main(argv: list[str] | None = None) -> None:
         app = create_app(settings)
     except ValueError as exc:
         sys.exit(f"livegallery-backend: {exc}")
-    web.run_app(app, host=settings.host, port=settings.port, access_log=None,
+    web.run_app(app, host=settings.host, port=settings.port,
+                access_log_class=AccessLogger,
+                access_log=logging.getLogger("livegallery.access"),
                 print=lambda _: print(f"livegallery backend on http://{settings.host}:"
                                       f"{settings.port}/ (image {settings.image})", flush=True))
 

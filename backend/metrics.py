@@ -15,6 +15,7 @@ import time
 import uuid
 
 from aiohttp import web
+from aiohttp.abc import AbstractAccessLogger
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.exposition import generate_latest
@@ -59,8 +60,21 @@ class RequestIdFilter(logging.Filter):
     """Adds ``%(request_id)s`` to every record: the request being served, or ``-``."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = request_id.get()
+        if not hasattr(record, "request_id"):  # the access log passes its own
+            record.request_id = request_id.get()
         return True
+
+
+class AccessLogger(AbstractAccessLogger):
+    """One line per answer with its request id; successful health checks (a load
+    balancer's or compose's, every few seconds) are left out."""
+
+    def log(self, request, response, time: float) -> None:
+        if request.path.endswith("/health") and response.status == 200:
+            return
+        self.logger.info("%s %s %s %.3fs %s", request.method, request.path_qs[:200],
+                         response.status, time, request.remote,
+                         extra={"request_id": request.get(REQUEST_ID, "-")})
 
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s]: %(message)s"

@@ -96,6 +96,9 @@ async def test_post_websocket_and_private_metrics_through_nginx(backend):
             rid = headers["X-Request-ID"]
             Service.wait_until(lambda: any(f"rid={rid}" in line for line in nginx.log_lines()),
                                10, "the request id in nginx's access log")
+            Service.wait_until(lambda: f"[{rid}]: POST /api/v1/run 200" in
+                               backend.log_path.read_text(), 10,
+                               "the same id in the backend's log")
             async with s.ws_connect(nginx.url.replace("http", "ws") + "/api/v1/stream") as ws:
                 await ws.send_json({"cells": ["print('streamed')"]})
                 events = [json.loads(m.data) async for m in ws]
