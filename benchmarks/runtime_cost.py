@@ -11,7 +11,8 @@ runtime it starts the real service (`tests.service.Service`) and measures:
 - the realistic example (benchmarks/examples.py) warm, through the pool: what a reader waits;
 - imports and compute of that example inside a fresh sandbox with nothing preloaded,
   timed by the code itself (imports: numpy, matplotlib.pyplot, skimage.data/filters;
-  compute: the example's two cells once imports are done).
+  compute: the example's two cells once imports are done), and 20,000 ``os.stat`` calls
+  (gVisor serves every system call in its Sentry: this is where its cost lies).
 
 Medians (and min-max) of N runs; samples go to the JSON file. Exits 0 whatever it measures.
 """
@@ -37,6 +38,9 @@ IMPORTS = ("import time as _lg_t\n_lg_0 = _lg_t.perf_counter()\n"
            "import numpy, matplotlib.pyplot, skimage.data, skimage.filters\n"
            "print('imports', _lg_t.perf_counter() - _lg_0)\n_lg_0 = _lg_t.perf_counter()\n")
 COMPUTE_END = "print('compute', _lg_t.perf_counter() - _lg_0)\n"
+#: Where gVisor's cost comes from: every system call is served by its Sentry.
+SYSCALLS = ("import os\n_lg_0 = _lg_t.perf_counter()\nfor _ in range(20000):\n    os.stat('/tmp')\n"
+            "print('syscalls', _lg_t.perf_counter() - _lg_0)\n")
 HARDENED = ["--network", "none", "--read-only", "--tmpfs", "/tmp:rw,noexec,size=64m",
             "--cap-drop", "ALL", "--security-opt", "no-new-privileges:true",
             "--user", "10001:10001", "--memory", "512m", "--pids-limit", "64", "--cpus", "1"]
@@ -60,7 +64,7 @@ def reported(body: dict, label: str) -> float:
 def measure(runtime: str, image: str, runs: int) -> dict:
     samples: dict[str, list[float]] = {k: [] for k in
                                        ("print_warm", "print_cold", "example_warm",
-                                        "imports", "compute")}
+                                        "imports", "compute", "syscalls")}
     flags = ["--runtime", runtime] if runtime != "runc" else []
     for _ in range(runs):
         started = time.perf_counter()
@@ -87,9 +91,10 @@ def measure(runtime: str, image: str, runs: int) -> dict:
     cold.start()
     try:
         for _ in range(max(2, runs // 2)):
-            _, body = timed_post(cold, [IMPORTS, *REALISTIC, COMPUTE_END])
+            _, body = timed_post(cold, [IMPORTS, *REALISTIC, COMPUTE_END, SYSCALLS])
             samples["imports"].append(reported(body, "imports"))
             samples["compute"].append(reported(body, "compute"))
+            samples["syscalls"].append(reported(body, "syscalls"))
     finally:
         cold.stop()
     return samples
@@ -108,10 +113,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--out", default=str(ROOT / "benchmarks/results/runtime_cost.json"))
     args = parser.parse_args()
+    load_before = Path("/proc/loadavg").read_text().split()[:3]
     results = {rt: measure(rt, args.image, args.runs) for rt in ("runc", "runsc")}
+    results["loadavg_before"] = load_before
     rows = [("print(1) warm (pool)", "print_warm"), ("print(1) cold docker run", "print_cold"),
             ("example warm (pool)", "example_warm"), ("example imports, fresh", "imports"),
-            ("example compute, fresh", "compute")]
+            ("example compute, fresh", "compute"), ("20,000 stat() calls", "syscalls")]
     print(f"{'':28} {'runc':>26} {'runsc (gVisor)':>26} {'ratio':>6}")
     for label, key in rows:
         a, b = results["runc"][key], results["runsc"][key]
@@ -119,6 +126,8 @@ def main() -> None:
         print(f"{label:28} {median_ms(a):>26} {median_ms(b):>26} {ratio:5.1f}x")
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(results, indent=1))
+    print(f"load average before: {' '.join(load_before)} (other work on the machine skews "
+          "both columns)")
     print(f"samples: {args.out}")
 
 
