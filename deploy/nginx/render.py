@@ -137,7 +137,7 @@ PROXY_COMMON = """
         proxy_connect_timeout 2s;"""
 
 
-def api_locations(s: dict) -> str:
+def api_locations(s: dict, hosts: int) -> str:
     return f"""
     location = /api/v1/run {{
         limit_req zone=livegallery_runs burst={s['NGINX_RUN_BURST']} nodelay;
@@ -155,7 +155,7 @@ def api_locations(s: dict) -> str:
         # on another host, which has no effect beyond the repeated compute since a run
         # touches nothing outside its single-use sandbox.
         proxy_next_upstream error timeout http_429 http_503 non_idempotent;
-        proxy_next_upstream_tries 3;
+        proxy_next_upstream_tries {max(hosts, 2)};  # each host once
         proxy_next_upstream_timeout 20s;
     }}
 
@@ -218,9 +218,9 @@ def docs_location(s: dict) -> str:
     }"""
 
 
-def server_blocks(s: dict) -> str:
+def server_blocks(s: dict, hosts: int) -> str:
     name = s["NGINX_SERVER_NAME"]
-    body = api_locations(s) + docs_location(s)
+    body = api_locations(s, hosts) + docs_location(s)
     http = s["NGINX_LISTEN_HTTP"]
     https = s["NGINX_LISTEN_HTTPS"]
     blocks = []
@@ -301,7 +301,7 @@ http {{
 
 {upstream_blocks(backends, s)}
 
-{server_blocks(s)}
+{server_blocks(s, len(backends))}
 }}
 """
 
