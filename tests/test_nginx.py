@@ -9,6 +9,9 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import ssl
+import urllib.error
+import urllib.request
 
 import aiohttp
 import pytest
@@ -60,6 +63,41 @@ def test_sessions_route_to_their_node_with_the_others_as_backup():
 def test_bad_settings_are_refused_clearly(settings, message):
     with pytest.raises(render.ConfigError, match=message):
         render.render(settings)
+
+
+def test_https_serves_and_http_redirects_when_asked(tmp_path):
+    cert, key = self_signed(tmp_path)
+    https = free_port()
+    nginx = Nginx({"a": "127.0.0.1:9"}, NGINX_LISTEN_HTTPS=f"127.0.0.1:{https}",
+                  NGINX_TLS_CERT=str(cert), NGINX_TLS_KEY=str(key), NGINX_HTTP_REDIRECT="1")
+    docs = nginx.dir / "site"  # where nginx's workers may read
+    docs.mkdir()
+    (docs / "index.html").write_text("<p>docs</p>")
+    nginx.env["NGINX_DOCS_DIR"] = str(docs)
+    nginx.start()
+    try:
+        request = urllib.request.Request(nginx.url + "/page?x=1")
+        with pytest.raises(urllib.error.HTTPError) as redirect:
+            urllib.request.build_opener(NoRedirect).open(request, timeout=10)
+        assert redirect.value.code == 308
+        assert redirect.value.headers["Location"] == f"https://127.0.0.1:{https}/page?x=1"
+        context = ssl.create_default_context(cafile=str(cert))
+        with urllib.request.urlopen(f"https://localhost:{https}/", context=context) as resp:
+            assert resp.read() == b"<p>docs</p>"
+            assert "max-age" in resp.headers["Strict-Transport-Security"]
+        # No backend answers on port 9: nginx's own JSON 503, not an HTML error page.
+        with pytest.raises(urllib.error.HTTPError) as down:
+            urllib.request.urlopen(urllib.request.Request(
+                f"https://localhost:{https}/api/v1/health"), context=context, timeout=10)
+        assert down.value.code == 503
+        assert json.load(down.value)["error"]["kind"] == "backend_unavailable"
+    finally:
+        nginx.stop()
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args):
+        return None
 
 
 # -- a real nginx before a real backend -------------------------------------------------
