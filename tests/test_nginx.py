@@ -194,3 +194,25 @@ async def test_a_client_holding_connections_is_capped_while_another_connects(bac
                 await ws.close()
     finally:
         nginx.stop()
+
+
+@pytest.mark.docker
+async def test_forwarded_addresses_count_only_from_a_trusted_proxy(backend):
+    """The limit's key is the TCP peer; X-Forwarded-For only from NGINX_REAL_IP_FROM. A
+    client forging the header gets no fresh budget; a trusted proxy's readers each do."""
+    nginx = Nginx({"a": f"127.0.0.1:{backend.port}"}, NGINX_RUN_RATE="6r/m",
+                  NGINX_RUN_BURST="2", NGINX_REAL_IP_FROM="127.0.0.4")
+    nginx.start()
+
+    async def flood(session) -> list[int]:
+        async def one(i):
+            async with session.post(nginx.url + "/api/v1/run", json={"cells": 1},
+                                    headers={"X-Forwarded-For": f"10.1.0.{i}"}) as resp:
+                return resp.status
+        return sorted(await asyncio.gather(*(one(i) for i in range(8))))
+    try:
+        async with client("127.0.0.2") as forger, client("127.0.0.4") as proxy:
+            assert (await flood(forger)).count(429) >= 5
+            assert await flood(proxy) == [400] * 8  # eight readers, one request each
+    finally:
+        nginx.stop()
