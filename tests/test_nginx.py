@@ -88,9 +88,13 @@ def test_https_serves_and_http_redirects_when_asked(tmp_path):
         # No backend answers on port 9: nginx's own JSON 503, not an HTML error page.
         with pytest.raises(urllib.error.HTTPError) as down:
             urllib.request.urlopen(urllib.request.Request(
-                f"https://localhost:{https}/api/v1/health"), context=context, timeout=10)
+                f"https://localhost:{https}/api/v1/health",
+                headers={"Origin": "https://docs.example.org"}), context=context, timeout=10)
         assert down.value.code == 503
         assert json.load(down.value)["error"]["kind"] == "backend_unavailable"
+        # A docs page on another origin can read the refusal and its Retry-After.
+        assert down.value.headers["Access-Control-Allow-Origin"] == "https://docs.example.org"
+        assert down.value.headers["Retry-After"] == "5"
     finally:
         nginx.stop()
 

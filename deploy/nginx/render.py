@@ -182,16 +182,24 @@ def api_locations(s: dict, hosts: int) -> str:
         proxy_next_upstream error timeout http_503;
     }}
 
-    # Refusals made by nginx itself speak the API's JSON error shape.
+    # Refusals made by nginx itself speak the API's JSON error shape, readable by a
+    # docs page on another origin (an error carries nothing private, so any origin may
+    # read it; the backend's own CORS rules govern real answers).
     error_page 429 @limited;
     error_page 502 504 =503 @unavailable;
     location @limited {{
         default_type application/json;
+        add_header Access-Control-Allow-Origin $http_origin always;
+        add_header Access-Control-Expose-Headers Retry-After always;
+        add_header Vary Origin always;
         add_header Retry-After 2 always;
         return 429 '{{"error": {{"kind": "rate_limited", "message": "Too many runs from your address; try again shortly."}}}}';
     }}
     location @unavailable {{
         default_type application/json;
+        add_header Access-Control-Allow-Origin $http_origin always;
+        add_header Access-Control-Expose-Headers Retry-After always;
+        add_header Vary Origin always;
         add_header Retry-After 5 always;
         return 503 '{{"error": {{"kind": "backend_unavailable", "message": "No backend host answers; try again shortly."}}}}';
     }}
