@@ -18,8 +18,8 @@ from aiohttp import WSMsgType, web
 
 from . import __version__
 from .config import Settings
-from .errors import (BadRequest, DockerUnavailable, Forbidden, ImageMissing, ServiceError,
-                     TooLarge)
+from .errors import (BadRequest, Busy, DockerUnavailable, Forbidden, ImageMissing,
+                     ServiceError, TooLarge)
 from .executor import DOCKER_ERRORS, docker_failure
 from .metrics import TimedPool, count_refused, count_run
 from .runs import run_cells
@@ -177,6 +177,7 @@ async def stream(request: web.Request) -> web.WebSocketResponse:
     """Like ``run``, with events sent as they happen and ``{"type": "stop"}`` accepted."""
     check_origin(request)
     settings: Settings = request.app[SETTINGS]
+    refuse_if_full(request.app[POOL], settings)
     ws = web.WebSocketResponse(heartbeat=20, max_msg_size=settings.max_body_bytes)
     await ws.prepare(request)
     try:
@@ -191,6 +192,17 @@ async def stream(request: web.Request) -> web.WebSocketResponse:
     finally:
         await ws.close()
     return ws
+
+
+def refuse_if_full(pool, settings: Settings) -> None:
+    """A stream asked for while every slot and queue place is taken is refused with a
+    plain 429 before the upgrade, so a proxy can try another host (a refusal inside the
+    stream cannot be retried). A stream accepted here may still meet a busy event."""
+    stats = pool.stats()
+    taken = stats.get("in_use", 0) + stats.get("waiting", 0)
+    if taken >= settings.max_concurrent + settings.queue_size:
+        count_refused(Busy.kind)
+        raise Busy("All sandboxes are busy and the queue is full; try again shortly.")
 
 
 async def _first_cells(ws: web.WebSocketResponse, settings: Settings) -> list[str]:

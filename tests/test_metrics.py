@@ -85,3 +85,17 @@ def test_runtime_setting_selects_the_oci_runtime():
     assert "Runtime" not in container_config(Settings(), "img", "o")["HostConfig"]
     host = container_config(Settings(runtime="runsc"), "img", "o")["HostConfig"]
     assert host["Runtime"] == "runsc"
+
+
+async def test_a_stream_to_a_full_service_is_refused_before_the_upgrade(make_client):
+    client, pool = await make_client({"sandbox": FakeSandbox([])}, max_concurrent=1,
+                                     queue_size=0)
+    pool.stats = lambda: {"in_use": 1, "waiting": 0}
+    resp = await client.get("/api/v1/stream", headers={
+        "Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Version": "13",
+        "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="})
+    assert resp.status == 429 and (await resp.json())["error"]["kind"] == "busy"
+    pool.stats = lambda: {"in_use": 0, "waiting": 0}
+    ws = await client.ws_connect("/api/v1/stream")
+    await ws.send_json({"code": "1"})
+    assert (await ws.receive_json())["type"] == "done"

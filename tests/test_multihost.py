@@ -141,7 +141,7 @@ async def test_a_refused_run_is_retried_on_another_host(hosts):
     busy = backends["a"]
     async with aiohttp.ClientSession() as session:
         # Fill host a directly (two runs at once, no queue): it now answers 429.
-        hogs = [asyncio.create_task(post(session, busy, SLOW.format(s=6))) for _ in range(2)]
+        hogs = [asyncio.create_task(post(session, busy, SLOW.format(s=8))) for _ in range(2)]
         await asyncio.to_thread(Service.wait_until,
                                 lambda: busy.health()[1]["pool"]["in_use"] >= 2, 30,
                                 "host a to be full")
@@ -150,6 +150,16 @@ async def test_a_refused_run_is_retried_on_another_host(hosts):
         upstreams, statuses = await tried(nginx, rid)
         assert statuses.startswith("429, 200"), (upstreams, statuses)
         assert upstreams.startswith(f"127.0.0.1:{busy.port}, ")
+        # A stream too: the full host refuses the handshake, nginx upgrades elsewhere.
+        assert busy.health()[1]["pool"]["in_use"] >= 2
+        url = nginx.url.replace("http", "ws") + "/api/v1/stream?session=a.token"
+        async with session.ws_connect(url) as ws:
+            rid = ws._response.headers["X-Request-ID"]
+            await ws.send_json({"code": "print('elsewhere')"})
+            events = [json.loads(m.data) async for m in ws]
+        assert events[-1]["type"] == "done" and events[-1]["result"]["ok"], events
+        upstreams, statuses = await tried(nginx, rid)
+        assert statuses.startswith("429, 101"), (upstreams, statuses)
         await asyncio.gather(*hogs)
 
 

@@ -169,8 +169,10 @@ def api_locations(s: dict, hosts: int) -> str:
         # The backend pings every 20 s; a stream lasts as long as its run.
         proxy_read_timeout 120s;
         proxy_send_timeout 120s;
-        # Only the handshake can be retried; a busy host refuses inside the stream.
-        proxy_next_upstream error timeout http_503;
+        # Only the handshake can be retried (a GET: no non_idempotent needed). A full host
+        # refuses it with 429 before upgrading; a refusal inside the stream is final.
+        proxy_next_upstream error timeout http_429 http_503;
+        proxy_next_upstream_tries {max(hosts, 2)};
     }}
 
     location /api/ {{
