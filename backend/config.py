@@ -41,6 +41,9 @@ class Settings:
     max_output_bytes: int = field(default=1_000_000, metadata={"help": "stdout+stderr per run"})
     max_images: int = field(default=20, metadata={"help": "figures per run"})
     max_image_bytes: int = field(default=2_000_000, metadata={"help": "base64 bytes per figure"})
+    max_html: int = field(default=10, metadata={"help": "HTML outputs per run"})
+    max_html_bytes: int = field(default=8_000_000,
+                                metadata={"help": "bytes per HTML output (plotly figure)"})
     # Limits of a request.
     max_body_bytes: int = field(default=512 * 1024, metadata={"help": "request body size"})
     max_cells: int = field(default=200, metadata={"help": "cells per request"})
@@ -80,7 +83,8 @@ class Settings:
     def limits(self) -> dict:
         """The limits a reader's code runs under, as health reports them."""
         names = ("timeout", "memory_mb", "pids", "cpus", "tmp_mb", "fsize_mb", "nofile",
-                 "max_output_bytes", "max_images", "max_image_bytes", "max_body_bytes",
+                 "max_output_bytes", "max_images", "max_image_bytes", "max_html",
+                 "max_html_bytes", "max_body_bytes",
                  "max_cells", "max_concurrent", "queue_size")
         return {name: getattr(self, name) for name in names}
 

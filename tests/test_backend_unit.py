@@ -77,7 +77,7 @@ async def test_run_returns_the_contract_shape(make_client):
     body = await resp.json()
     assert resp.status == 200
     assert body["ok"] is True and body["error"] is None
-    assert body["cells"] == [{"stdout": "hi\n", "stderr": "", "images": []}]
+    assert body["cells"] == [{"stdout": "hi\n", "stderr": "", "images": [], "html": []}]
     assert pool.released == [pool.sandbox]  # every sandbox is given back (and destroyed)
 
 
@@ -164,3 +164,29 @@ def test_hardening_is_complete():
     assert host["PidsLimit"] == 32
     assert "no-new-privileges:true" in host["SecurityOpt"]
     assert {u["Name"] for u in host["Ulimits"]} >= {"fsize", "nofile"}
+
+
+async def test_websocket_done_summary_leaves_out_streamed_outputs(make_client):
+    script = [{"type": "stdout", "cell": 0, "data": "go\n"}]
+    client, _ = await make_client({"sandbox": FakeSandbox(script)})
+    ws = await client.ws_connect("/api/v1/stream")
+    await ws.send_json({"cells": ["x"], "done": "summary"})
+    assert (await ws.receive_json())["type"] == "stdout"
+    done = await asyncio.wait_for(ws.receive_json(), 5)
+    assert done["type"] == "done" and "cells" not in done["result"]
+    assert done["result"]["ok"] is True and done["result"]["cells_reported"] == 1
+    # Without "done" (clients before it existed) the result is whole, as before.
+    ws = await client.ws_connect("/api/v1/stream")
+    await ws.send_json({"cells": ["x"]})
+    await ws.receive_json()
+    done = await asyncio.wait_for(ws.receive_json(), 5)
+    assert done["result"]["cells"][0]["stdout"] == "go\n"
+
+
+async def test_websocket_unknown_done_form_is_a_clear_error(make_client):
+    client, _ = await make_client({"sandbox": FakeSandbox([])})
+    ws = await client.ws_connect("/api/v1/stream")
+    await ws.send_json({"cells": ["x"], "done": "partial"})
+    event = await ws.receive_json()
+    assert event["type"] == "error" and event["status"] == 400
+    assert '"done" must be' in event["error"]["message"]
