@@ -113,4 +113,22 @@ def test_plotly_figure_is_drawn_with_the_configured_plotly_js(reader: Reader):
     r.page.wait_for_function("f => f.getBoundingClientRect().height >= 320",
                              arg=frame_el.element_handle())
     r.screenshot("browser-plotly-output.png")
+    frame_el.screenshot(path=str(ROOT / "tests" / "artifacts" / "plotly-frame.png"))
+    assert r.errors == []
+
+
+def test_plotly_express_figure_from_the_sandbox_is_drawn(reader: Reader):
+    r = reader
+    status, probe = r.service.run(["import plotly"])
+    if not probe.get("ok"):
+        pytest.skip(f"the sandbox image has no plotly: {probe.get('error')}")
+    r.open()
+    replace_code(r, 2, "import plotly.express as px\n"
+                       "fig = px.bar(x=['a', 'b', 'c'], y=[1, 3, 2])\n"
+                       "fig.show()")
+    r.button("Run").click()
+    assert r.wait_state("done", "error") == "done", r.status.inner_text()
+    frame = r.page.frame_locator("div.livegallery-run-output iframe.livegallery-html")
+    frame.locator(".plotly-graph-div .main-svg").first.wait_for(timeout=20_000)
+    assert frame.locator(".plotly-graph-div .barlayer .point").count() == 3
     assert r.errors == []
