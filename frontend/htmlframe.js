@@ -15,8 +15,9 @@ export function needsPlotly(html) {
 }
 
 /**
- * The absolute URL of plotly.js: a page-relative path resolves against the
- * page, since the frame's opaque origin has no base of its own. Only http(s).
+ * The absolute URL of plotly.js, resolved against the page now: the frame
+ * then does not depend on inheriting the page's base URL (an about:srcdoc
+ * document does, but a relative URL in it is easy to break). Only http(s).
  */
 export function plotlyUrl(path, pageUrl) {
   try {

@@ -132,8 +132,8 @@ def page_config_json(config: Config, pathto: Callable[..., str]) -> str:
     data = {
         "backendUrl": config.livegallery_backend_url,
         "acePath": resolve(config.livegallery_ace_path),
-        # Page-relative here; the front end makes it absolute against the page, as the
-        # sandboxed frames that load it have no base URL of their own.
+        # Page-relative here; the front end makes it absolute against the page before
+        # the sandboxed frames of html outputs load it.
         "plotlyPath": resolve(config.livegallery_plotly_path),
         "requestTimeout": config.livegallery_request_timeout,
         "version": VERSION,
