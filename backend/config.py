@@ -41,9 +41,8 @@ class Settings:
     max_output_bytes: int = field(default=1_000_000, metadata={"help": "stdout+stderr per run"})
     max_images: int = field(default=20, metadata={"help": "figures per run"})
     max_image_bytes: int = field(default=2_000_000, metadata={"help": "base64 bytes per figure"})
-    max_html: int = field(default=10, metadata={"help": "HTML outputs per run"})
-    max_html_bytes: int = field(default=8_000_000,
-                                metadata={"help": "bytes per HTML output (plotly figure)"})
+    max_html: int = field(default=20, metadata={"help": "HTML outputs per run"})
+    max_html_bytes: int = field(default=30_000_000, metadata={"help": "bytes of HTML per run"})
     # Limits of a request.
     max_body_bytes: int = field(default=512 * 1024, metadata={"help": "request body size"})
     max_cells: int = field(default=200, metadata={"help": "cells per request"})

@@ -126,12 +126,15 @@ class Sandbox:
     def _budget(self) -> int:
         """The most a run may legitimately send, plus room for the JSON around it."""
         s = self.settings
-        outputs = s.max_images * s.max_image_bytes + s.max_html * s.max_html_bytes
+        outputs = s.max_images * s.max_image_bytes + s.max_html_bytes
         return 2 * (s.max_output_bytes + outputs) + 1_000_000
 
     async def _read(self) -> None:
         """Parse the attach stream into events; stop at EOF or past any run's budget."""
-        buffer, total = b"", 0
+        # The tail of an unfinished line, kept in pieces: an html event can be megabytes,
+        # and joining on every chunk would copy it over and over.
+        pending: list[bytes] = []
+        total = 0
         try:
             while (message := await self.stream.read_out()) is not None:
                 total += len(message.data)
@@ -142,8 +145,12 @@ class Sandbox:
                     self._stderr_tail = (self._stderr_tail + message.data)[-2000:]
                     self._events.put_nowait(protocol.Raw(message.data))
                     continue
-                buffer += message.data
-                *lines, buffer = buffer.split(b"\n")
+                if b"\n" not in message.data:
+                    pending.append(message.data)
+                    continue
+                *lines, rest = message.data.split(b"\n")
+                lines[0] = b"".join(pending) + lines[0]
+                pending = [rest] if rest else []
                 for line in lines:
                     if (event := protocol.parse_line(line)) is not None:
                         self._events.put_nowait(event)

@@ -29,6 +29,7 @@ class RunResult:
     output_bytes: int = 0
     images: int = 0
     html: int = 0
+    html_bytes: int = 0
     current: int = 0  # the cell running now (or last)
 
     def cell(self, index: int) -> dict:
@@ -89,9 +90,14 @@ class RunResult:
             raise LimitExceeded(
                 f"The code made more than {self.settings.max_html} HTML outputs and was "
                 "stopped.")
-        if len(data.encode("utf-8", "replace")) > self.settings.max_html_bytes:
-            return self.note(index, f"An HTML output was larger than "
-                             f"{self.settings.max_html_bytes:,} bytes and is not shown.")
+        size = len(data.encode("utf-8", "replace"))
+        if self.html_bytes + size > self.settings.max_html_bytes:
+            # A bound on what one run holds in the service's memory; like an oversized
+            # figure, the output is left out and the run goes on.
+            return self.note(index, f"An HTML output of {size:,} bytes would take this "
+                             f"run past {self.settings.max_html_bytes:,} bytes of HTML and "
+                             "is not shown.")
+        self.html_bytes += size
         self.cell(index)["html"].append(data)
         return [{"type": "html", "cell": index, "data": data}]
 

@@ -84,7 +84,7 @@ def test_oversized_figure_or_html_is_dropped_with_a_note_and_the_run_goes_on():
     cell = result.as_json(1.0)["cells"][0]
     assert cell["images"] == [] and cell["html"] == []
     assert "larger than 8 bytes and is not shown" in cell["stderr"]
-    assert "HTML output was larger than 5 bytes" in cell["stderr"]
+    assert "An HTML output of 14 bytes would take this run past 5 bytes" in cell["stderr"]
     assert result.error is None
 
 
@@ -113,3 +113,33 @@ def test_summary_drops_the_streamed_outputs_only():
     assert short == {"ok": False, "error": full["error"], "duration_ms": 5.0,
                      "cells_reported": 2}
     assert "cells" in full  # the POST answer keeps everything
+
+
+def test_html_bytes_are_capped_per_run():
+    result = RunResult(Settings(max_html_bytes=10), ncells=1)
+    sent = [result.record(p.Html(0, h))[0]["type"] for h in ("1234", "5678", "abc", "xy")]
+    assert sent == ["html", "html", "stderr", "html"]  # "abc" would pass 10, "xy" fits
+    assert result.as_json(1.0)["cells"][0]["html"] == ["1234", "5678", "xy"]
+
+
+async def test_event_lines_split_across_chunks_are_joined():
+    """The attach stream cuts lines anywhere; a megabyte html event arrives whole."""
+    import asyncio
+    from types import SimpleNamespace
+
+    from livegallery.backend.executor import Sandbox
+
+    big = line({"type": "html", "cell": 0, "data": "x" * 1_000_000}) + b"\n"
+    data = line({"type": "ready"}) + b"\n" + big + b"junk\n"
+    chunks = [data[i:i + 65536] for i in range(0, len(data), 65536)]
+
+    class Stream:
+        async def read_out(self):
+            return SimpleNamespace(stream=1, data=chunks.pop(0)) if chunks else None
+
+    sandbox = Sandbox.__new__(Sandbox)
+    sandbox.id, sandbox.settings, sandbox.stream = "x" * 12, Settings(), Stream()
+    sandbox._events, sandbox._stderr_tail, sandbox.alive = asyncio.Queue(), b"", True
+    await sandbox._read()
+    events = [sandbox._events.get_nowait() for _ in range(sandbox._events.qsize())]
+    assert events[:3] == [p.Ready(), p.Html(0, "x" * 1_000_000), p.Raw(b"junk\n")]
