@@ -53,6 +53,10 @@ class Settings:
     # The warm pool: containers started ahead, each pre-importing these modules.
     pool_size: int = field(default=2, metadata={"help": "ready containers (0: start per run)"})
     preload: str = field(default=DEFAULT_PRELOAD, metadata={"help": "modules to pre-import"})
+    # What a cell's last expression shows: sphinx-gallery's capture_repr, comma-separated
+    # (its default; set what the gallery's conf.py sets, "" for nothing).
+    capture_repr: str = field(default="_repr_html_,__repr__",
+                              metadata={"help": "methods tried on a last expression"})
     refill_concurrency: int = field(default=2, metadata={"help": "containers starting at once"})
     ready_timeout: float = field(default=30.0, metadata={"help": "seconds for a sandbox to be ready"})
     max_idle: float = field(default=600.0, metadata={"help": "recycle a ready container after"})
@@ -68,6 +72,9 @@ class Settings:
     def __post_init__(self) -> None:
         if self.node and not NODE_PATTERN.fullmatch(self.node):
             raise ValueError(f"node must match {NODE_PATTERN.pattern}, got {self.node!r}")
+        if not all(m.strip().isidentifier() for m in self.capture_repr.split(",") if m.strip()):
+            raise ValueError("capture_repr must be method names separated by commas, got "
+                             f"{self.capture_repr!r}")
         for f in fields(self):
             value = getattr(self, f.name)
             if isinstance(value, (int, float)) and not isinstance(value, bool):

@@ -190,3 +190,14 @@ async def test_websocket_unknown_done_form_is_a_clear_error(make_client):
     event = await ws.receive_json()
     assert event["type"] == "error" and event["status"] == 400
     assert '"done" must be' in event["error"]["message"]
+
+
+def test_caps_and_capture_repr_reach_the_harness():
+    config = container_config(Settings(max_image_bytes=123, max_html_bytes=456,
+                                       capture_repr="__repr__"), "sha256:x", "host/1/a")
+    assert {"LIVEGALLERY_MAX_IMAGE_BYTES=123", "LIVEGALLERY_MAX_HTML_BYTES=456",
+            "LIVEGALLERY_CAPTURE_REPR=__repr__"} <= set(config["Env"])
+    assert "LIVEGALLERY_CAPTURE_REPR=" in container_config(
+        Settings(capture_repr=""), "sha256:x", "o")["Env"]
+    with pytest.raises(ValueError, match="capture_repr"):
+        Settings(capture_repr="_repr_html_; rm -rf /")

@@ -169,3 +169,21 @@ def test_oversized_outputs_are_left_out_with_a_note_and_the_run_goes_on(rich_ser
                                f"{cap:,} bytes as a PNG and is not shown.\n")
     assert big["html"] == [] and "larger than 1,000 bytes of HTML" in big["stderr"]
     assert last["stdout"] == "still running\n"
+
+
+def test_capture_repr_setting_is_what_the_last_expression_shows():
+    service = Service(image=IMAGE, pool_size=0, preload="", timeout=30, capture_repr="__repr__")
+    service.start()
+    try:
+        body = run(service, """
+            class Both:
+                def _repr_html_(self):
+                    return "<b>html</b>"
+                def __repr__(self):
+                    return "Both()"
+            Both()
+        """)
+    finally:
+        service.stop()
+    assert body["ok"], body
+    assert body["cells"][0]["html"] == [] and body["cells"][0]["stdout"] == "Both()\n"

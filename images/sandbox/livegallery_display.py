@@ -24,8 +24,8 @@ import io
 import os
 import sys
 
-#: sphinx-gallery's default ``capture_repr``; operators may set another order
-#: (comma-separated, empty for none) for a gallery whose conf.py sets one.
+#: sphinx-gallery's default ``capture_repr``; the service passes its ``capture_repr``
+#: setting (comma-separated, empty for none) for a gallery whose conf.py sets another.
 CAPTURE_REPR = tuple(
     name.strip() for name in
     os.environ.get("LIVEGALLERY_CAPTURE_REPR", "_repr_html_,__repr__").split(",")
