@@ -27,7 +27,6 @@ sphinx-gallery does. An output over its cap becomes a stderr note; the run goes 
 """
 
 import ast
-import base64
 import codeop
 import gc
 import importlib
