@@ -40,7 +40,7 @@ class Settings:
     nofile: int = field(default=256, metadata={"help": "open files"})
     max_output_bytes: int = field(default=1_000_000, metadata={"help": "stdout+stderr per run"})
     max_images: int = field(default=20, metadata={"help": "figures per run"})
-    max_image_bytes: int = field(default=2_000_000, metadata={"help": "base64 bytes per figure"})
+    max_image_bytes: int = field(default=4_000_000, metadata={"help": "base64 bytes per figure"})
     max_html: int = field(default=20, metadata={"help": "HTML outputs per run"})
     max_html_bytes: int = field(default=30_000_000, metadata={"help": "bytes of HTML per run"})
     # Limits of a request.

@@ -35,7 +35,7 @@ CAPTURE_REPR = tuple(
 FAST_PNG_LEVEL = int(os.environ.get("LIVEGALLERY_PNG_COMPRESS_LEVEL", "1"))
 #: The service's caps (it passes them in the environment); over them an output is
 #: dropped with a note instead of ending the run.
-MAX_IMAGE_BYTES = int(os.environ.get("LIVEGALLERY_MAX_IMAGE_BYTES", "2000000"))
+MAX_IMAGE_BYTES = int(os.environ.get("LIVEGALLERY_MAX_IMAGE_BYTES", "4000000"))
 MAX_HTML_BYTES = int(os.environ.get("LIVEGALLERY_MAX_HTML_BYTES", "30000000"))
 #: "jshtml" embeds matplotlib animations as sphinx-gallery's ``matplotlib_animations``
 #: does; "off" saves their figure as a still PNG, as sphinx-gallery does by default.
