@@ -134,3 +134,27 @@ def test_plotly_express_figure_from_the_sandbox_is_drawn(reader: Reader):
     frame.locator(".plotly-graph-div .main-svg").first.wait_for(timeout=20_000)
     assert frame.locator(".plotly-graph-div .barlayer .point").count() == 3
     assert r.errors == []
+
+
+def test_matplotlib_animation_plays_in_its_frame(reader: Reader):
+    r = reader
+    r.open()
+    replace_code(r, 2, "from matplotlib.animation import FuncAnimation\n"
+                       "fig, ax = plt.subplots(figsize=(2, 2))\n"
+                       "line, = ax.plot([0, 1], [0, 0])\n"
+                       "ani = FuncAnimation(fig, lambda i: line.set_ydata([0, i]), frames=4)")
+    r.button("Run").click()
+    assert r.wait_state("done", "error") == "done", r.status.inner_text()
+    out = r.run_output(2)
+    assert out.locator("img.livegallery-figure").count() == 0  # not a still
+    frame = r.page.frame_locator("div.livegallery-run-output iframe.livegallery-html")
+    image = frame.locator("img[id^='_anim_img']")
+    image.wait_for()
+    first = image.get_attribute("src")
+    assert first.startswith("data:image/png;base64,")
+    # matplotlib's JavaScript player works in the sandbox: step to the next frame.
+    frame.locator("input[type='range']").fill("2")
+    assert image.get_attribute("src") != first
+    # matplotlib's player links Font Awesome from a CDN (on the built page too); this
+    # machine is offline, so that stylesheet is the one thing that may fail.
+    assert all("font-awesome" in e for e in r.errors), r.errors
