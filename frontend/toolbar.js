@@ -16,7 +16,7 @@ export class Toolbar {
     this.runButton.addEventListener('click', () => (this.running ? onStop() : onRun()));
     this.revertButton = this.button('livegallery-revert', 'Revert', '↺');
     this.revertButton.addEventListener('click', () => onRevert());
-    this.shareButton = this.button('livegallery-share', 'Copy link', '⧉');
+    this.shareButton = this.button('livegallery-share', 'Copy link', '↗');
     this.shareButton.addEventListener('click', () => onShare());
     this.downloadButton = this.button('livegallery-download', 'Download', '↓');
     this.downloadButton.addEventListener('click', () => onDownload());
