@@ -76,6 +76,8 @@ export class EditsController {
     if (this.applying) return;
     this.origins[cell.index] = cell.code === cell.original ? null : 'local';
     this.mark(cell);
+    // From now on the reader's own edits (a link's included) are what a reload shows.
+    this.dropFragment();
     clearTimeout(this.timer);
     this.timer = setTimeout(() => this.flush(), SAVE_DELAY_MS);
   }
@@ -121,14 +123,18 @@ export class EditsController {
     clearTimeout(this.timer);
     this.timer = null;
     this.store.clear();
-    if (payloadOf(this.win.location.hash) !== null) {
-      const url = new URL(this.win.location.href);
-      url.hash = '';
-      this.win.history.replaceState(this.win.history.state, '', url.href);
-    }
+    this.dropFragment();
     this.origins = this.cells.map(() => null);
     this.cells.forEach((cell) => this.mark(cell));
     this.message.clear();
+  }
+
+  /** The address without a link's edits (so a reload does not bring them back). */
+  dropFragment() {
+    if (payloadOf(this.win.location.hash) === null) return;
+    const url = new URL(this.win.location.href);
+    url.hash = '';
+    this.win.history.replaceState(this.win.history.state, '', url.href);
   }
 
   /** Copy link: this page with the edits in its fragment, or a message saying why not. */

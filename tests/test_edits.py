@@ -305,6 +305,17 @@ def test_copy_link_falls_back_to_a_field_when_the_clipboard_is_denied(open_reade
     other.wait_state("idle")
     mark(other, 1).wait_for()
     assert other.editor_value(1) == 'print("via the field")'
+    # Editing on top of a link: the reader's edits (the link's included) are kept, and
+    # the address drops the link's, so a reload shows what the reader has now.
+    set_code(other, 2, 'print("mine")')
+    other.page.wait_for_function("location.hash === ''")
+    [value] = wait_stored(other).values()
+    assert json.loads(value)["cells"] == {"1": 'print("via the field")', "2": 'print("mine")'}
+    other.page.reload()
+    other.wait_state("idle")
+    mark(other, 2).wait_for()
+    assert other.editor_value(1) == 'print("via the field")'
+    assert mark(other, 1).inner_text() == mark(other, 2).inner_text() == "Edited"
     assert r.errors == [] and other.errors == []
 
 

@@ -284,6 +284,7 @@ def check_edit_marks_and_messages(page, f, follows_page) -> None:
         const share = await import(new URL('../_static/livegallery/share.js', location.href));
         return (await share.shareLink(location.href, {0: 'print("from a link")'}, 'other')).link; }""")
     page.goto(link)
+    page.reload()  # the link differs from the page's address only in its fragment
     page.wait_for_function("document.documentElement.dataset.livegalleryState === 'idle'")
     page.evaluate(PROBE_JS)
     page.locator('.livegallery-message[data-kind="warning"]').wait_for()
