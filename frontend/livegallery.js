@@ -42,7 +42,8 @@ class LivePage {
     toolbarAnchor(doc, cellEls[0]).before(this.toolbar.el);
     watchScheme(doc, (dark) => this.cells.forEach((c) => c.setDark(dark)));
     this.setState('idle');
-    this.edits.start().catch((err) => console.error('livegallery: edits not restored', err));
+    // Kept or linked edits open in their editors; a run waits for them (never fails).
+    this.restored = this.edits.start().catch((err) => console.error('livegallery: edits not restored', err));
   }
 
   setState(state) {
@@ -54,19 +55,20 @@ class LivePage {
   async run() {
     if (this.abort) return;
     this.abort = new AbortController();
-    // Running counts as a first use: get the editor ready for what comes next.
-    loadAce(this.doc, this.config.acePath).catch(() => {});
-    const codes = this.cells.map((c) => c.code);
-    this.resetOutputs();
-    hideBuildOutputs(this.doc);
-    const run = createRun(codes.length);
-    const started = performance.now();
-    this.toolbar.setRunning(true);
-    this.toolbar.status.running(started);
-    this.setState('running');
-    this.markRunning(0);
-    // Whatever goes wrong while showing the outcome, Run must come back.
+    // Whatever goes wrong from here on, Run must come back.
     try {
+      await this.restored;
+      // Running counts as a first use: get the editor ready for what comes next.
+      loadAce(this.doc, this.config.acePath).catch(() => {});
+      const codes = this.cells.map((c) => c.code);
+      this.resetOutputs();
+      hideBuildOutputs(this.doc);
+      const run = createRun(codes.length);
+      const started = performance.now();
+      this.toolbar.setRunning(true);
+      this.toolbar.status.running(started);
+      this.setState('running');
+      this.markRunning(0);
       const outcome = await runCells(codes, {
         urls: this.urls,
         timeoutMs: this.config.requestTimeout * 1000,
