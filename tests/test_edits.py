@@ -519,3 +519,27 @@ def test_run_unlocks_when_showing_a_result_throws(open_reader):
     r.button("Run").click()
     assert r.wait_state("done", "error") == "done", r.status.inner_text()
     assert "Otsu threshold: 102" in r.run_output(1).inner_text()
+
+
+def test_without_ace_kept_edits_open_in_plain_text_editors(open_reader):
+    r = open_reader()
+    r.page.route("**/ace/ace.js", lambda route: route.abort())
+    r.open()
+    r.cell(1).locator("div.highlight pre").click()
+    area = r.cell(1).locator("textarea.livegallery-editor")
+    area.wait_for()
+    area.fill('threshold = 33\nprint("plain", threshold)')
+    assert mark(r, 1).inner_text() == "Edited"
+    wait_stored(r)
+    r.page.reload()
+    r.wait_state("idle")
+    area.wait_for()
+    assert area.input_value() == 'threshold = 33\nprint("plain", threshold)'
+    assert area.get_attribute("aria-description") == "Edited"
+    assert mark(r, 1).inner_text() == "Edited"
+    area.focus()
+    r.page.keyboard.press("Control+Enter")
+    assert r.wait_state("done", "error") == "done", r.status.inner_text()
+    assert r.run_output(1).locator("pre.livegallery-stdout").inner_text() == "plain 33\n"
+    # Only the failed Ace loads are errors here.
+    assert all("ace" in e.lower() for e in r.errors), r.errors
