@@ -83,7 +83,10 @@ export class CellEditor {
 
   setCode(code) {
     if (this.ace) this.ace.session.setValue(code);
-    else if (this.textarea) this.textarea.value = code;
+    else if (this.textarea) {
+      this.textarea.value = code;
+      this.textarea.dispatchEvent(new Event('input')); // refit its rows
+    }
   }
 
   changed() {
