@@ -543,3 +543,20 @@ def test_without_ace_kept_edits_open_in_plain_text_editors(open_reader):
     assert r.run_output(1).locator("pre.livegallery-stdout").inner_text() == "plain 33\n"
     # Only the failed Ace loads are errors here.
     assert all("ace" in e.lower() for e in r.errors), r.errors
+
+
+def test_editor_shows_every_line_whole(open_reader):
+    """Kept edits are read in the editor: no line may be clipped (the last one by the
+    border, underscores by a line height tighter than the font)."""
+    r = open_reader()
+    r.open()
+    r.cell(1).locator("div.highlight pre").click()
+    host = r.cell(1).locator(".livegallery-editor")
+    host.wait_for()
+    m = host.evaluate("""el => { const e = window.ace.edit(el);
+        return {inner: el.clientHeight, lines: e.session.getLength(),
+                lineHeight: e.renderer.lineHeight,
+                fontSize: parseFloat(getComputedStyle(el).fontSize)}; }""")
+    assert m["inner"] >= m["lines"] * m["lineHeight"], m
+    assert m["lineHeight"] >= 1.3 * m["fontSize"], m
+    assert r.errors == []
