@@ -79,7 +79,8 @@ export function runOverSocket(cells, o) {
 
     ws.onopen = () => {
       opened = true;
-      ws.send(requestBody(cells, o.files));
+      // Every output comes as an event: the final result need not repeat them.
+      ws.send(requestBody(cells, o.files, { done: 'summary' }));
     };
     ws.onmessage = (message) => {
       let event;
@@ -98,10 +99,11 @@ export function runOverSocket(cells, o) {
   });
 }
 
-/** The run request: the cells, and the helper modules they import when there are any. */
-export function requestBody(cells, files) {
+/** The run request: the cells, `extra` fields, and the helper modules they import
+ * when there are any. */
+export function requestBody(cells, files, extra = {}) {
   const hasFiles = files && typeof files === 'object' && Object.keys(files).length > 0;
-  return JSON.stringify(hasFiles ? { cells, files } : { cells });
+  return JSON.stringify(hasFiles ? { cells, ...extra, files } : { cells, ...extra });
 }
 
 /** A WebSocket {"type": "error"} event as the same failure an HTTP refusal gives. */
