@@ -160,7 +160,9 @@ def test_build_time_animation_is_hidden_after_a_run(browser, service, sandbox_ve
         r.button("Run").click()
         assert r.wait_state("done", "error") == "done", r.status.inner_text()
         assert animation.is_hidden()
-        assert r.run_output(0).locator("img.livegallery-figure").count() >= 1
+        # the live run's own animation, in its sandboxed frame, replaces it
+        live = r.run_output(0).locator("iframe.livegallery-html")
+        assert live.count() == 1 and live.is_visible()
         assert page_errors(r) == []
         site.wait_idle()
         assert containers(site.owner) == before
