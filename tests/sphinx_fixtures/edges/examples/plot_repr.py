@@ -12,7 +12,7 @@ A block ending in an expression shows its repr.
 # ...and another one: neither is a cell.
 
 x = 6 * 7
-x
+abs(x)
 
 # %%
 # An HTML repr.
