@@ -50,7 +50,7 @@ test: venv node image browser
 	LIVEGALLERY_IMAGE=$(IMAGE) $(VENV)/bin/pytest -q
 
 bench: venv image
-	$(PY) benchmarks/run.py --image $(IMAGE)
+	$(PY) -m benchmarks --image $(IMAGE)
 
 clean:
 	rm -rf docs/_build docs/auto_examples

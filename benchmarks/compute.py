@@ -1,0 +1,76 @@
+"""The realistic example run by the harness itself, without the service (sections 2b, 2c).
+
+Every container here is created from ``hardening.container_config`` (see ``sandbox.py``),
+so the limits, user, tmpfs and preload are those of production.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import os
+
+from .context import Context, log
+from .examples import REALISTIC
+from .sandbox import run_once
+from .stats import summary
+
+OWNER = f"livegallery-bench/{os.getpid()}"
+
+
+def _ok(run: dict) -> bool:
+    kinds = run["kinds"]
+    return kinds[-1] == "done" and "error" not in kinds and run["images"] == 1
+
+
+def cold(ctx: Context) -> dict:
+    """(b): a new container per run, no preload (the harness imports only what the
+    example imports): create, start, ready, run; removal timed apart."""
+    n = 3 if ctx.quick else 6
+    log(f"2b. realistic example in a new container each time: warm-up + {n} samples")
+    settings = dataclasses.replace(ctx.settings, preload="")
+    to_result, ready, remove, problems = [], [], [], []
+    for i in range(n + 1):
+        if not ctx.in_time():
+            break
+        ctx.wait_quiet()
+        try:
+            out = asyncio.run(run_once(settings, ctx.image, OWNER, ctx.name("cold2"), REALISTIC))
+        except Exception as exc:  # one failed sample is reported, not fatal
+            problems.append(repr(exc)[:300])
+            continue
+        if not _ok(out["runs"][0]):
+            problems.append(f"cold run: {out['runs'][0]['kinds']}")
+        elif i:  # the first one is the warm-up
+            to_result.append(out["to_first_result_s"])
+            ready.append(out["ready_s"])
+            remove.append(out["remove_s"])
+    return {"to_result": summary(to_result), "ready": summary(ready),
+            "remove": summary(remove), "preload": "", "problems": problems}
+
+
+def warm(ctx: Context) -> dict:
+    """(c): the default preload done, the sandbox ready; time request -> ``done``.
+    *first run*: the first run in a freshly ready sandbox (what every pooled sandbox does);
+    *steady*: runs 2..N of the harness's ``main`` repeated in one interpreter."""
+    n, fresh = (10, 2) if ctx.quick else (25, 4)
+    log(f"2c. realistic example in a ready harness: {fresh} fresh sandboxes, {n} steady runs")
+    ctx.wait_quiet()
+    firsts, problems = [], []
+    for _ in range(fresh):
+        out = asyncio.run(run_once(ctx.settings, ctx.image, OWNER, ctx.name("warm"), REALISTIC))
+        firsts += out["runs"]
+    out = asyncio.run(run_once(ctx.settings, ctx.image, OWNER, ctx.name("steady"), REALISTIC,
+                               runs=n + 1, repeat=True))
+    steady = out["runs"][1:]
+    problems += [f"run: {r['kinds']}" for r in firsts + steady if not _ok(r)]
+    firsts = [r for r in firsts if _ok(r)]
+    steady = [r for r in steady if _ok(r)]
+
+    def cells(runs):
+        return [summary([r["cells_s"][i] for r in runs]) for i in range(len(REALISTIC))]
+    return {"steady": summary([r["total_s"] for r in steady]), "steady_cells": cells(steady),
+            "first_run": summary([r["total_s"] for r in firsts]),
+            "first_run_cells": cells(firsts), "problems": problems,
+            "note": "steady: runs 2..N of harness.main() in one interpreter; first_run: the "
+                    "first run in a freshly ready sandbox, as each pooled sandbox does it"}
