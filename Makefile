@@ -10,7 +10,7 @@ IMAGE  ?= livegallery-sandbox:latest
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: demo test docs image docker venv browser node clean bench
+.PHONY: demo test lint docs image docker venv browser node clean bench
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -45,7 +45,11 @@ demo: docs image
 	$(PY) -m livegallery.backend --host $(HOST) --port $(PORT) \
 	  --image $(IMAGE) --static-dir docs/_build/html
 
-test: venv node image browser
+# ruff's rules are in pyproject.toml.
+lint: venv
+	$(VENV)/bin/ruff check .
+
+test: lint node image browser
 	node --test tests/js/
 	LIVEGALLERY_IMAGE=$(IMAGE) $(VENV)/bin/pytest -q
 

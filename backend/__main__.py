@@ -17,7 +17,8 @@ def main(argv: list[str] | None = None) -> None:
         settings = from_env(**vars(args))
     except (TypeError, ValueError) as exc:
         sys.exit(f"livegallery-backend: {exc}")
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         app = create_app(settings)
     except ValueError as exc:

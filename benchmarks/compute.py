@@ -36,7 +36,7 @@ def cold(ctx: Context) -> dict:
         ctx.wait_quiet()
         try:
             out = asyncio.run(run_once(settings, ctx.image, OWNER, ctx.name("cold2"), REALISTIC))
-        except Exception as exc:  # one failed sample is reported, not fatal
+        except Exception as exc:  # noqa: BLE001 - a failed sample is reported, not fatal
             problems.append(repr(exc)[:300])
             continue
         if not _ok(out["runs"][0]):

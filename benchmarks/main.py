@@ -40,7 +40,7 @@ def measure(ctx: Context, benchmarks) -> dict:
     for bench in benchmarks:
         try:
             r["sections"][bench.name] = section = bench.run(ctx)
-        except Exception as exc:  # one broken benchmark must not lose the others
+        except Exception as exc:  # noqa: BLE001 - a broken benchmark must not lose the rest
             log(f"{bench.name} failed:\n{traceback.format_exc()}")
             r["errors"][bench.name] = repr(exc)
             continue

@@ -7,9 +7,8 @@ service.
 
 from __future__ import annotations
 
-from .examples import TRIVIAL
-
 from .context import Context, log, post
+from .examples import TRIVIAL
 from .stats import fmt, ratio_target, summary
 
 ROW = "{:<52} {:>5} {:>9} {:>9}"

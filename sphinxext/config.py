@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Callable
 from functools import lru_cache
 from importlib.metadata import PackageNotFoundError, version
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 from sphinx.application import Sphinx
