@@ -89,7 +89,8 @@ async def test_busy_is_429_with_retry_after(make_client):
 
 
 async def test_docker_down_is_503(make_client):
-    client, _ = await make_client({"problem": DockerUnavailable("The Docker engine is unreachable")})
+    problem = DockerUnavailable("The Docker engine is unreachable")
+    client, _ = await make_client({"problem": problem})
     resp = await client.post("/api/v1/run", json={"code": "1"})
     assert resp.status == 503 and (await resp.json())["error"]["kind"] == "docker_unavailable"
 
