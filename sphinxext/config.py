@@ -15,8 +15,11 @@ from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.errors import ConfigError
 
-# Pinned so a page always gets the Ace build the front end was tested with.
-DEFAULT_ACE_PATH = "https://cdn.jsdelivr.net/npm/ace-builds@1.45.2/src-min-noconflict/ace.js"
+#: Pinned so a page always gets the Ace build the front end was tested with: the version of
+#: ace-builds in package.json, which the tests serve (tests/test_versions.py ties the two).
+ACE_VERSION = "1.45.2"
+DEFAULT_ACE_PATH = (f"https://cdn.jsdelivr.net/npm/ace-builds@{ACE_VERSION}"
+                    "/src-min-noconflict/ace.js")
 
 #: name -> (default, accepted types). All are read at write time only, hence rebuild "html".
 OPTIONS: dict[str, tuple[Any, tuple[type, ...]]] = {
@@ -27,9 +30,9 @@ OPTIONS: dict[str, tuple[Any, tuple[type, ...]]] = {
 }
 
 try:
-    VERSION = version("livegallery")
+    VERSION = version("livegallery")  # the one version: pyproject.toml's
 except PackageNotFoundError:  # running from a source tree that was never installed
-    VERSION = "0.1.0"
+    VERSION = "0+unknown"
 
 
 def add_options(app: Sphinx) -> None:
