@@ -3,6 +3,7 @@ demo site, and a headless Chromium with a reader on a page."""
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -47,9 +48,7 @@ def docker_problem() -> str | None:
 def browser_problem() -> str | None:
     if not Path(CHROMIUM).is_file():
         return f"no Chromium at {CHROMIUM} (run scripts/ensure-browser.sh)"
-    try:
-        import playwright.sync_api  # noqa: F401 - only whether it imports
-    except ImportError:
+    if importlib.util.find_spec("playwright") is None:
         return "the playwright Python package is not installed (pip install -e '.[test]')"
     return None
 
