@@ -62,13 +62,22 @@ class HarnessContainer:
             while b"\n" not in self._buffer:
                 message = await self.stream.read_out()
                 if message is None:
-                    raise RuntimeError(f"the harness ended: {self.stderr[-500:]!r}")
+                    raise RuntimeError(f"the harness ended: {await self._why()}")
                 if message.stream == 2:
                     self.stderr = (self.stderr + message.data)[-2000:]
                 else:
                     self._buffer += message.data
         line, self._buffer = self._buffer.split(b"\n", 1)
         return json.loads(line)
+
+    async def _why(self) -> str:
+        """Why the container stopped, as the engine tells it (as the executor does)."""
+        try:
+            state = (await self.container.show()).get("State", {})
+        except aiodocker.DockerError as exc:
+            state = {"inspect": str(exc)}
+        keys = ("Status", "ExitCode", "OOMKilled", "Error", "inspect")
+        return f"{ {k: state[k] for k in keys if k in state} } {self.stderr[-500:]!r}"
 
     async def wait_ready(self, timeout: float = 60) -> None:
         event = await self.event(timeout)
