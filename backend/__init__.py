@@ -2,8 +2,9 @@
 
 Modules, one concept each: ``config`` (settings), ``hardening`` (the container's
 restrictions), ``executor`` (one sandbox), ``pool`` (warm single-use sandboxes),
-``results`` (events to the run result), ``runs`` (one run), ``api`` (HTTP and
-WebSocket), ``site`` (optional static site), ``app`` (the application factory).
+``results`` (events to the run result), ``runs`` (one run), ``metrics`` (Prometheus
+metrics, request ids), ``api`` (HTTP and WebSocket), ``site`` (optional static site),
+``app`` (the application factory).
 """
 
 from importlib.metadata import PackageNotFoundError, version

@@ -22,6 +22,11 @@ IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 def pytest_collection_modifyitems(config, items):
     """Tests marked ``docker`` need the engine and the image. Locally they are skipped
     when neither is there; in CI (CI=true) the run fails instead of passing by skipping."""
+    if "deploy" not in (config.getoption("markexpr") or ""):
+        # The deployment checks are slow: `make test-deploy` runs them (pytest -m deploy).
+        for item in items:
+            if item.get_closest_marker("deploy"):
+                item.add_marker(pytest.mark.skip(reason="slow deploy check: run with -m deploy"))
     needs_docker = [item for item in items if "docker" in item.keywords]
     if not needs_docker:
         return
@@ -54,6 +59,27 @@ def browser_problem() -> str | None:
 
 
 # -- services -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def make_client(aiohttp_client):
+    """The app in process with no engine: a fake pool stands in (``pool_kwargs`` go to
+    ``FakePool``, keyword settings to ``Settings``); (client, pool)."""
+    from livegallery.backend.api import DOCKER, POOL
+    from livegallery.backend.app import create_app
+    from livegallery.backend.config import Settings
+
+    # The fakes live beside the unit tests that define what they play back.
+    from .test_backend_unit import FakeDocker, FakePool
+
+    async def make(pool_kwargs=None, **settings):
+        s = Settings(**settings)
+        app = create_app(s)
+        app.cleanup_ctx.clear()  # no engine: the fake pool stands in
+        app[POOL] = FakePool(s, **(pool_kwargs or {}))
+        app[DOCKER] = FakeDocker()
+        return await aiohttp_client(app), app[POOL]
+    return make
 
 
 @pytest.fixture(scope="session")
@@ -110,13 +136,14 @@ def browser():
 @pytest.fixture
 def new_reader(browser):
     """Opens readers: a fresh browser context and page each, nothing off this machine
-    reachable; ``new_reader(service, color_scheme=..., init_script=...)``."""
+    reachable; ``new_reader(service, color_scheme=..., init_script=..., **options of
+    browser.new_context)``."""
     contexts = []
 
-    def open_reader(service: Service, color_scheme: str = "light",
-                    init_script: str = "") -> Reader:
+    def open_reader(service: Service, color_scheme: str = "light", init_script: str = "",
+                    **context_options) -> Reader:
         context = browser.new_context(viewport={"width": 1280, "height": 900},
-                                      color_scheme=color_scheme)
+                                      color_scheme=color_scheme, **context_options)
         contexts.append(context)
         context.route(NOT_LOOPBACK, lambda route: route.abort())
         if init_script:

@@ -7,8 +7,6 @@ import asyncio
 
 import pytest
 
-from livegallery.backend.api import DOCKER, POOL
-from livegallery.backend.app import create_app
 from livegallery.backend.config import Settings, argument_parser, from_env
 from livegallery.backend.errors import Busy, DockerUnavailable
 from livegallery.backend.hardening import LABEL, container_config
@@ -56,18 +54,6 @@ class FakePool:
 class FakeDocker:
     async def version(self):
         return {}
-
-
-@pytest.fixture
-def make_client(aiohttp_client):
-    async def make(pool_kwargs=None, **settings):
-        s = Settings(**settings)
-        app = create_app(s)
-        app.cleanup_ctx.clear()  # no engine: the fake pool stands in
-        app[POOL] = FakePool(s, **(pool_kwargs or {}))
-        app[DOCKER] = FakeDocker()
-        return await aiohttp_client(app), app[POOL]
-    return make
 
 
 async def test_run_returns_the_contract_shape(make_client):
