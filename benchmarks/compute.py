@@ -9,13 +9,16 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import os
+import socket
 
 from .context import Context, log
 from .examples import REALISTIC
 from .sandbox import run_once
 from .stats import summary
 
-OWNER = f"livegallery-bench/{os.getpid()}"
+#: In the services' owner format (host/pid/tag): a service that starts meanwhile sweeps
+#: them only once this process is gone, as it does its own leftovers.
+OWNER = f"{socket.gethostname()}/{os.getpid()}/bench"
 
 
 def _ok(run: dict) -> bool:
