@@ -5,8 +5,9 @@ import { readConfig, endpoints } from './config.js';
 import { loadAce } from './ace-loader.js';
 import { CellEditor } from './editor.js';
 import { LiveOutput, hideBuildOutputs, restoreBuildOutputs } from './outputs.js';
+import { listenForFrameHeights } from './htmlframe.js';
 import { failureMessage, runErrorMessages } from './messages.js';
-import { applyEvent, cellOutcomes, cellsFromResult, createRun, failingCell, sameCells } from './results.js';
+import { applyEvent, cellOutcomes, cellsFromResult, createRun, failingCell, hasOutputs, sameCells } from './results.js';
 import { runCells } from './transport.js';
 import { isDark, watchScheme } from './theme.js';
 import { Toolbar } from './toolbar.js';
@@ -38,7 +39,8 @@ class LivePage {
     };
     this.cells = cellEls.map((el, i) => new CellEditor(el, i, env));
     this.edits = new EditsController(doc, this.cells, this.toolbar);
-    this.outputs = cellEls.map((el, i) => new LiveOutput(el, i));
+    this.outputs = cellEls.map((el, i) => new LiveOutput(el, i, config.plotlyPath));
+    listenForFrameHeights(doc);
     toolbarAnchor(doc, cellEls[0]).before(this.toolbar.el);
     watchScheme(doc, (dark) => this.cells.forEach((c) => c.setDark(dark)));
     this.setState('idle');
@@ -100,6 +102,7 @@ class LivePage {
     if (out) {
       if (event.type === 'stdout' || event.type === 'stderr') out.appendText(event.type, String(event.data ?? ''));
       else if (event.type === 'image') out.appendImage(event);
+      else if (event.type === 'html') out.appendHtml(event.data);
     }
     this.markRunning(run.current);
   }
@@ -110,9 +113,12 @@ class LivePage {
 
   showResult(result, run, elapsedMs) {
     const n = this.cells.length;
-    const final = cellsFromResult(result, n);
-    // The final result is authoritative; redraw only if the stream missed something.
-    if (!sameCells(run.cells, final)) this.outputs.forEach((out, i) => out.render(final[i]));
+    // A whole result (POST, or an older server) is authoritative: redraw only if the
+    // stream missed something. A summary says the stream carried every output.
+    if (hasOutputs(result)) {
+      const final = cellsFromResult(result, n);
+      if (!sameCells(run.cells, final)) this.outputs.forEach((out, i) => out.render(final[i]));
+    }
     const failed = failingCell(result, n, run.lastStarted);
     const messages = result.ok ? null : runErrorMessages(result.error, failed);
     cellOutcomes(result, n, run.lastStarted).forEach((outcome, i) => {
@@ -143,7 +149,7 @@ class LivePage {
   resetOutputs() {
     clearCompare(this.doc);
     restoreBuildOutputs(this.doc);
-    this.outputs = this.cells.map((c, i) => new LiveOutput(c.el, i));
+    this.outputs = this.cells.map((c, i) => new LiveOutput(c.el, i, this.config.plotlyPath));
   }
 
   /** Original code and build-time outputs back, status cleared. */

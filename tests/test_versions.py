@@ -6,6 +6,8 @@ import json
 import tomllib
 from importlib.metadata import version
 
+import pytest
+
 from livegallery.backend import __version__ as backend_version
 from livegallery.sphinxext import config as ext_config
 
@@ -20,14 +22,18 @@ def test_one_livegallery_version():
     assert backend_version == ext_config.VERSION == declared
 
 
-def test_pages_get_the_ace_the_tests_use():
-    """The CDN default of the extension is the ace-builds version the demo docs and the
+@pytest.mark.parametrize("package, pinned, default", [
+    ("ace-builds", ext_config.ACE_VERSION, ext_config.DEFAULT_ACE_PATH),
+    ("plotly.js-dist-min", ext_config.PLOTLY_VERSION, ext_config.DEFAULT_PLOTLY_PATH),
+])
+def test_pages_get_the_front_end_libraries_the_tests_use(package, pinned, default):
+    """The CDN defaults of the extension are the npm versions the demo docs and the
     browser tests serve from node_modules (package.json, pinned in package-lock.json)."""
-    wanted = json.loads((ROOT / "package.json").read_text())["devDependencies"]["ace-builds"]
+    wanted = json.loads((ROOT / "package.json").read_text())["devDependencies"][package]
     lock = json.loads((ROOT / "package-lock.json").read_text())
-    locked = lock["packages"]["node_modules/ace-builds"]["version"]
-    assert ext_config.ACE_VERSION == wanted == locked
-    assert f"/ace-builds@{wanted}/src-min-noconflict/ace.js" in ext_config.DEFAULT_ACE_PATH
-    installed = ROOT / "node_modules" / "ace-builds" / "package.json"
+    locked = lock["packages"][f"node_modules/{package}"]["version"]
+    assert pinned == wanted == locked
+    assert f"/{package}@{wanted}/" in default
+    installed = ROOT / "node_modules" / package / "package.json"
     if installed.is_file():  # after `make node`
         assert json.loads(installed.read_text())["version"] == wanted
