@@ -44,7 +44,7 @@ class RunnableCells(SphinxPostTransform):
         source_file = Path(self.env.srcdir, example)
         try:
             sources = cells.code_blocks(source_file, self._config_comments_removed())
-        except Exception as exc:  # unreadable file, or sphinx-gallery's parser refusing it
+        except Exception as exc:  # noqa: BLE001 - unreadable, or sphinx-gallery's parser refused it
             logger.warning("livegallery: cannot parse %s (%s); page left as is", source_file, exc)
             return
         found = cells.find_cells(self.document, sources)
