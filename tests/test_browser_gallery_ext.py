@@ -159,10 +159,11 @@ def test_build_time_animation_is_hidden_after_a_run(browser, service, sandbox_ve
         assert r.cells.count() == 1  # the only block kept its cell and the toolbar
         r.button("Run").click()
         assert r.wait_state("done", "error") == "done", r.status.inner_text()
-        assert animation.is_hidden()
+        animation.wait_for(state="hidden")
         # the live run's own animation, in its sandboxed frame, replaces it
         live = r.run_output(0).locator("iframe.livegallery-html")
-        assert live.count() == 1 and live.is_visible()
+        live.first.wait_for(state="visible")
+        assert live.count() == 1
         assert page_errors(r) == []
         site.wait_idle()
         assert containers(site.owner) == before
