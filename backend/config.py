@@ -55,6 +55,10 @@ class Settings:
     ready_timeout: float = field(default=30.0, metadata={"help": "seconds for a sandbox to be ready"})
     max_idle: float = field(default=600.0, metadata={"help": "recycle a ready container after"})
     image_check_interval: float = field(default=5.0, metadata={"help": "seconds between checks"})
+    # Datasets examples download at run time, supplied read-only: a directory on the Docker
+    # host mounted at /opt/livegallery/data (e.g. scikit-image's pooch cache in its
+    # "scikit-image" subfolder; see docs/operators.rst).
+    data_dir: str = field(default="", metadata={"help": "read-only datasets directory"})
     # Browsers allowed to call the API: comma-separated origins, "*", or host:* patterns.
     cors_origins: str = "http://localhost:*,http://127.0.0.1:*,http://[::1]:*"
     # Optional: serve a built Sphinx site at / (the demo runs site and API on one origin).
@@ -66,6 +70,9 @@ class Settings:
     def __post_init__(self) -> None:
         if self.node and not NODE_PATTERN.fullmatch(self.node):
             raise ValueError(f"node must match {NODE_PATTERN.pattern}, got {self.node!r}")
+        if self.data_dir and not os.path.isdir(self.data_dir):
+            raise ValueError(f"data_dir {self.data_dir!r} is not a directory (it is mounted "
+                             "read-only into every sandbox; see docs/operators.rst)")
         for f in fields(self):
             value = getattr(self, f.name)
             if isinstance(value, (int, float)) and not isinstance(value, bool):

@@ -9,6 +9,8 @@ nothing piles up on the host's disk.
 
 from __future__ import annotations
 
+import os
+
 from .config import Settings
 
 #: Every container the service creates carries this label (a public contract: operators
@@ -19,6 +21,9 @@ OWNER_LABEL = "livegallery.owner"
 
 #: The unprivileged user baked into the image; forced here too, whatever the image says.
 SANDBOX_USER = "10001:10001"
+#: Where the operator's datasets (setting data_dir) appear, read-only; the image's own
+#: (images/build.sh --fetch-data) live there too and are hidden by the mount.
+DATA_MOUNT = "/opt/livegallery/data"
 HARNESS = ["python3", "/opt/livegallery/harness.py"]
 
 MIB = 1024 * 1024
@@ -47,7 +52,7 @@ def container_config(settings: Settings, image: str, owner: str) -> dict:
 
 
 def host_config(settings: Settings, memory: int) -> dict:
-    return {
+    config = {
         "NetworkMode": "none",
         "CapDrop": ["ALL"],
         "SecurityOpt": ["no-new-privileges:true"],
@@ -72,3 +77,13 @@ def host_config(settings: Settings, memory: int) -> dict:
         "AutoRemove": False,
         "RestartPolicy": {"Name": "no"},
     }
+    if settings.data_dir:
+        config["Mounts"] = [data_mount(settings.data_dir)]
+    return config
+
+
+def data_mount(path: str) -> dict:
+    """The datasets directory, read-only: a reader's code can read it and change nothing.
+    A bind mount (not a volume) so a missing directory is an error, never created."""
+    return {"Type": "bind", "Source": os.path.abspath(path), "Target": DATA_MOUNT,
+            "ReadOnly": True, "BindOptions": {"Propagation": "rprivate"}}

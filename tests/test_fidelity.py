@@ -3,13 +3,14 @@ figures that sphinx-gallery itself shows for the same example at build time."""
 
 from __future__ import annotations
 
-import re
 import textwrap
 from pathlib import Path
 
 import pytest
 from sphinx.cmd.build import build_main
 from sphinx_gallery.py_source_parser import split_code_and_text_blocks
+
+from .fidelity_support import Shown, difference, shown_by_service, shown_by_sphinx_gallery
 
 pytestmark = pytest.mark.docker
 
@@ -66,27 +67,6 @@ def build_gallery(root: Path) -> Path:
     return root / "auto_examples" / "plot_fidelity.rst"
 
 
-def shown_by_sphinx_gallery(rst: str) -> list[tuple[str, int]]:
-    """(text output, figure count) of each code block of sphinx-gallery's generated rst."""
-    shown = []
-    for segment in re.split(r"\.\. GENERATED FROM PYTHON SOURCE LINES \d+-\d+\n", rst)[1:]:
-        if ".. code-block:: Python" not in segment:
-            continue
-        figures = segment.count(".. image-sg::")
-        text = ""
-        match = re.search(r"sphx-glr-script-out\n\n.*?\.\. code-block:: none\n\n((?:    .*\n|\n)*)",
-                          segment, re.S)
-        if match:
-            text = textwrap.dedent(match.group(1))
-        shown.append((normalize(text), figures))
-    return shown
-
-
-def normalize(text: str) -> str:
-    """Literal blocks drop blank lines at the edges and trailing spaces."""
-    return "\n".join(line.rstrip() for line in text.strip("\n").splitlines() if line.strip())
-
-
 def test_cells_match_what_sphinx_gallery_shows(tmp_path, warm_service):
     rst = build_gallery(tmp_path).read_text()
     expected = shown_by_sphinx_gallery(rst)
@@ -96,10 +76,11 @@ def test_cells_match_what_sphinx_gallery_shows(tmp_path, warm_service):
 
     status, body = warm_service.run(cells)
     assert status == 200 and body["ok"], body["error"]
-    got = [(normalize(c["stdout"] + c["stderr"]), len(c["images"])) for c in body["cells"]]
-    assert got == expected
+    got = [shown_by_service(c) for c in body["cells"]]
+    assert difference(expected, got) is None
+    assert [(g.text, g.figures) for g in got] == [(e.text, e.figures) for e in expected]
     # The example is not trivial: text, stderr, several figures and a repr all occur.
-    assert expected[0] == ("shape (3, 4)\nto stderr", 0)
-    assert [figures for _, figures in expected] == [0, 2, 1, 0]
-    assert expected[2][0].endswith("np.int64(6)") or expected[2][0].endswith("6")
+    assert expected[0] == Shown("shape (3, 4)\nto stderr", 0)
+    assert [shown.figures for shown in expected] == [0, 2, 1, 0]
+    assert expected[2].text.endswith("np.int64(6)") or expected[2].text.endswith("6")
     assert body["cells"][0]["stderr"] == "to stderr\n"

@@ -39,11 +39,13 @@ SECTIONS = ("data", "numpy_operations", "color_exposure", "edges", "transform", 
             "filters", "features_detection", "segmentation", "applications", "developers")
 
 
-def build(examples: Path, out: Path, python: Path, only: list[str] | None = None) -> Path:
+def build(examples: Path, out: Path, python: Path, only: list[str] | None = None,
+          data_dir: str = "") -> Path:
     """Build the gallery of ``examples`` under ``out``; returns the site's root.
 
     ``only``: example file names (e.g. ``plot_entropy.py``) to keep; the rest of the
     gallery is left out of the build entirely, which keeps a subset check quick.
+    ``data_dir``: scikit-image's pooch cache, so the reference has the datasets too.
     """
     if out.exists():
         shutil.rmtree(out)
@@ -58,6 +60,8 @@ def build(examples: Path, out: Path, python: Path, only: list[str] | None = None
     (out / "index.rst").write_text("Gallery check\n=============\n\n.. toctree::\n\n"
                                    "   auto_examples/index\n")
     env = {**os.environ, "MPLBACKEND": "agg"}
+    if data_dir:
+        env["SKIMAGE_DATADIR"] = data_dir
     result = subprocess.run([str(python), "-m", "sphinx", "-q", "-b", "html", str(out), str(out / "_build")],
                             env=env)
     if result.returncode != 0:
