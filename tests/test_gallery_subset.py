@@ -1,0 +1,60 @@
+"""A representative slice of the gallery check (``make gallery-check`` runs all of
+scikit-image's gallery): examples that use plotly, pandas, PyWavelets and scikit-learn
+run through the service with its default settings and show, cell by cell, what
+sphinx-gallery's own run of them shows."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from .conftest import IMAGE
+from .service import ROOT, Service
+
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from gallery_check import pages, reference, source  # noqa: E402
+from gallery_check.__main__ import GALLERY_PYTHON, image_version  # noqa: E402
+from gallery_check.runner import run_example  # noqa: E402
+
+pytestmark = pytest.mark.docker
+
+SUBSET = {
+    "plot_camera_numpy.py": "numpy only",
+    "plot_denoise_wavelet.py": "PyWavelets",
+    "plot_regionprops.py": "plotly figure and pandas",
+    "plot_regionprops_table.py": "pandas",
+    "plot_trainable_segmentation.py": "scikit-learn",
+}
+
+
+@pytest.fixture(scope="module")
+def subset(tmp_path_factory):
+    if not GALLERY_PYTHON.exists():
+        pytest.fail("the gallery venv is missing: make gallery-venv")
+    version = image_version(IMAGE)
+    examples_dir = source.extract(source.fetch_sdist(version)) / "doc" / "examples"
+    site = reference.build(examples_dir, tmp_path_factory.mktemp("gallery"), GALLERY_PYTHON,
+                           only=list(SUBSET))
+    return pages.examples(site, only=list(SUBSET))
+
+
+def test_subset_matches_sphinx_gallery(subset):
+    assert sorted(Path(e.name).name + ".py" for e in subset) == sorted(SUBSET)
+    for example in subset:  # what each one stands for really is in it
+        code = "\n".join(example.cells)
+        for needle in {"plot_denoise_wavelet": ["wavelet"], "plot_regionprops": ["plotly"],
+                       "plot_trainable_segmentation": ["sklearn"]}.get(Path(example.name).name, []):
+            assert needle in code
+    service = Service(image=IMAGE)  # the defaults operators get
+    service.start()
+    try:
+        outcomes = [run_example(service, example) for example in subset]
+    finally:
+        service.stop()
+    report = {o.name: (o.status, o.reason) for o in outcomes}
+    assert all(status == "match" for status, _ in report.values()), report
+    # Not vacuous: the subset shows figures, and text in at least one cell.
+    assert sum(o.figures for o in outcomes) >= 5
+    assert any(shown.text for e in subset for shown in e.expected)
