@@ -9,8 +9,10 @@ import textwrap
 from dataclasses import dataclass
 
 _SEGMENT = re.compile(r"\.\. GENERATED FROM PYTHON SOURCE LINES \d+-\d+\n")
-_TEXT_OUT = re.compile(r"sphx-glr-script-out\n\n.*?\.\. code-block:: none\n\n((?:    .*\n|\n)*)",
-                       re.S)
+#: The text output block: its directive may be indented (after images); its lines are
+#: indented deeper than the directive, or blank.
+_TEXT_OUT = re.compile(r"sphx-glr-script-out\n\n( *)\.\. code-block:: none\n\n"
+                       r"((?:\1 +[^\n]*\n|\n)*)")
 
 
 @dataclass(frozen=True)
@@ -30,7 +32,7 @@ def shown_by_sphinx_gallery(rst: str) -> list[Shown]:
         if ".. code-block:: Python" not in segment:
             continue
         match = _TEXT_OUT.search(segment)
-        text = textwrap.dedent(match.group(1)) if match else ""
+        text = textwrap.dedent(match.group(2)) if match else ""
         html = (segment.count('class="plotly-graph-div"')
                 + segment.count("output_subarea output_html"))
         shown.append(Shown(normalize(text), segment.count(".. image-sg::"), html))
@@ -45,8 +47,13 @@ def shown_by_service(cell: dict) -> Shown:
                  len(cell.get("images", [])), None if html is None else len(html))
 
 
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+>")
+
+
 def normalize(text: str) -> str:
-    """Literal blocks drop blank lines at the edges and trailing spaces."""
+    """Literal blocks drop blank lines at the edges and trailing spaces. Object addresses
+    in default reprs (``<... at 0x7f...>``) differ between any two processes: masked."""
+    text = _ADDRESS.sub(" at 0x...>", text)
     return "\n".join(line.rstrip() for line in text.strip("\n").splitlines() if line.strip())
 
 

@@ -40,6 +40,14 @@ def image_version(image: str, package: str = "scikit-image") -> str:
     return json.loads(out.stdout)["packages"][package]
 
 
+def merged(previous: list[dict], new: list) -> list:
+    """The previous run's outcomes with the new ones in place of the same examples."""
+    from gallery_check.runner import Outcome
+    by_name = {row["name"]: Outcome(**row) for row in previous}
+    by_name.update({o.name: o for o in new})
+    return [by_name[name] for name in sorted(by_name)]
+
+
 def arguments(argv):
     parser = argparse.ArgumentParser(prog="gallery_check", description=__doc__.split("\n")[0])
     parser.add_argument("--image", default=os.environ.get("LIVEGALLERY_IMAGE",
@@ -48,6 +56,9 @@ def arguments(argv):
     parser.add_argument("--only", default="", help="comma-separated example file names")
     parser.add_argument("--rst", default="", help="write the table as this rst page")
     parser.add_argument("--json", default=str(ROOT / "benchmarks" / "results" / "gallery.json"))
+    parser.add_argument("--merge", action="store_true",
+                        help="update these examples' rows in the --json results of a "
+                        "previous run (e.g. re-running a few with --only)")
     parser.add_argument("--reuse-reference", action="store_true",
                         help="keep an existing reference build of the same selection")
     parser.add_argument("--setting", action="append", default=[],
@@ -60,7 +71,9 @@ def main(argv=None) -> int:
     only = [n.strip() for n in args.only.split(",") if n.strip()] or None
     version = image_version(args.image)
     examples_dir = source.extract(source.fetch_sdist(version)) / "doc" / "examples"
-    site = source.CACHE / ("reference-subset" if only else "reference-full")
+    site = source.CACHE / "reference-full"
+    if only and not (args.reuse_reference and (site / "_build").is_dir()):
+        site = source.CACHE / "reference-subset"
     if not (args.reuse_reference and (site / "_build").is_dir()):
         print(f"==> sphinx-gallery's run of scikit-image {version} (many minutes for all)")
         env_data = str(Path(args.data_dir).absolute() / "scikit-image") if args.data_dir else ""
@@ -80,6 +93,8 @@ def main(argv=None) -> int:
                   flush=True)
     finally:
         service.stop()
+    if args.merge and Path(args.json).exists():
+        outcomes = merged(json.loads(Path(args.json).read_text())["outcomes"], outcomes)
     print(report.text_table(outcomes))
     print(report.summary(outcomes))
     context = {"version": version, "image": args.image, "data_dir": args.data_dir,
