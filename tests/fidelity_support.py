@@ -48,12 +48,14 @@ def shown_by_service(cell: dict) -> Shown:
 
 
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+>")
+_SITE_PACKAGES = re.compile(r"[^\s\"']*/site-packages/")
 
 
 def normalize(text: str) -> str:
     """Literal blocks drop blank lines at the edges and trailing spaces. Object addresses
-    in default reprs (``<... at 0x7f...>``) differ between any two processes: masked."""
-    text = _ADDRESS.sub(" at 0x...>", text)
+    in default reprs (``<... at 0x7f...>``) differ between any two processes, and warnings
+    name library files by where each environment installed them: both masked."""
+    text = _SITE_PACKAGES.sub(".../site-packages/", _ADDRESS.sub(" at 0x...>", text))
     return "\n".join(line.rstrip() for line in text.strip("\n").splitlines() if line.strip())
 
 

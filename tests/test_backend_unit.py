@@ -164,3 +164,11 @@ def test_hardening_is_complete():
     assert host["PidsLimit"] == 32
     assert "no-new-privileges:true" in host["SecurityOpt"]
     assert {u["Name"] for u in host["Ulimits"]} >= {"fsize", "nofile"}
+
+
+def test_thread_pools_follow_the_cpu_quota():
+    one = container_config(Settings(cpus=1.0), "sha256:x", "o")["Env"]
+    assert {"OMP_NUM_THREADS=1", "OPENBLAS_NUM_THREADS=1", "MKL_NUM_THREADS=1"} <= set(one)
+    two = container_config(Settings(cpus=2.5), "sha256:x", "o")["Env"]
+    assert "OPENBLAS_NUM_THREADS=2" in two and "OPENBLAS_NUM_THREADS=1" not in two
+    assert "OMP_NUM_THREADS=1" in container_config(Settings(cpus=0.5), "sha256:x", "o")["Env"]
