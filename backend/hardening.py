@@ -87,6 +87,8 @@ def host_config(settings: Settings, memory: int) -> dict:
         "AutoRemove": False,
         "RestartPolicy": {"Name": "no"},
     }
+    if settings.runtime:  # e.g. gVisor's runsc; unset, the engine's default (runc)
+        config["Runtime"] = settings.runtime
     if settings.data_dir:
         config["Mounts"] = [data_mount(settings.data_dir)]
     return config
