@@ -33,8 +33,8 @@ class Settings:
     docker_url: str = ""
     image: str = "livegallery-sandbox:latest"
     # Limits of one run; see docs/operators.rst for why these values.
-    timeout: float = field(default=120.0, metadata={"help": "wall-clock seconds per run"})
-    memory_mb: int = field(default=2048, metadata={"help": "memory (and memory+swap) in MiB"})
+    timeout: float = field(default=180.0, metadata={"help": "wall-clock seconds per run"})
+    memory_mb: int = field(default=3072, metadata={"help": "memory (and memory+swap) in MiB"})
     pids: int = field(default=64, metadata={"help": "processes and threads"})
     cpus: float = field(default=1.0, metadata={"help": "CPU quota in cores"})
     tmp_mb: int = field(default=64, metadata={"help": "size of the /tmp tmpfs in MiB"})

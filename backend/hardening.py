@@ -57,8 +57,10 @@ def thread_env(cpus: float) -> list[str]:
     see: threads beyond the quota spin against it. Measured under ``cpus=1`` on 2 cores:
     a scikit-learn GaussianMixture fit took 51 s with OpenBLAS's 2 threads, 2.4 s with 1."""
     threads = str(max(1, int(cpus)))
+    # joblib's process pools need /dev/shm, which a sandbox has not: it would warn on
+    # every n_jobs=-1 (scikit-learn) and then run serially anyway. Say serial up front.
     return [f"{name}={threads}" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
-                                              "MKL_NUM_THREADS")]
+                                              "MKL_NUM_THREADS")] + ["JOBLIB_MULTIPROCESSING=0"]
 
 
 def host_config(settings: Settings, memory: int) -> dict:

@@ -22,7 +22,7 @@ OPTIONS: dict[str, tuple[Any, tuple[type, ...]]] = {
     "livegallery_backend_url": ("", (str,)),
     "livegallery_ace_path": (DEFAULT_ACE_PATH, (str,)),
     "livegallery_runnable_pattern": ("", (str,)),
-    "livegallery_request_timeout": (150, (int, float)),
+    "livegallery_request_timeout": (210, (int, float)),
 }
 
 try:
