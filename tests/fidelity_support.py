@@ -48,6 +48,7 @@ def shown_by_service(cell: dict) -> Shown:
 
 
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+>")
+_NUMBER = re.compile(r"\d+(?:\.\d+)?(?:e[-+]?\d+)?")
 _SITE_PACKAGES = re.compile(r"[^\s\"']*/site-packages/")
 #: Where a warning raised by the example's own code points: its file at build time, its
 #: cell in the service (same line numbers).
@@ -85,7 +86,10 @@ def difference(expected: list[Shown], got: list[Shown]) -> str | None:
             continue
         if want.text != have.text and sorted(want.text.splitlines()) != sorted(
                 have.text.splitlines()):
-            return f"cell {index}: text differs: {first_difference(want.text, have.text)}"
+            numbers = "only numbers differ (timings or unseeded randomness); " if (
+                _NUMBER.sub("#", want.text) == _NUMBER.sub("#", have.text)) else ""
+            return (f"cell {index}: text differs: {numbers}"
+                    f"{first_difference(want.text, have.text)}")
     return None
 
 
