@@ -50,8 +50,8 @@ def shown_by_service(cell: dict) -> Shown:
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+>")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?(?:e[-+]?\d+)?")
 _SITE_PACKAGES = re.compile(r"[^\s\"']*/site-packages/")
-#: Where a warning raised by the example's own code points: its file at build time, its
-#: cell in the service (same line numbers).
+#: Where a warning raised by the example's own code points: its file and line at build
+#: time, its cell and the line in that cell in the service (as tracebacks do).
 _EXAMPLE_LOCATION = re.compile(r"^(?:/\S*/examples/\S+\.py|<cell \d+>):(\d+): ", re.M)
 
 
@@ -61,7 +61,7 @@ def normalize(text: str) -> str:
     name library files by where each environment installed them, and the example's own
     warnings name its file or its cell: all masked."""
     text = _SITE_PACKAGES.sub(".../site-packages/", _ADDRESS.sub(" at 0x...>", text))
-    text = _EXAMPLE_LOCATION.sub(r"<example>:\1: ", text)
+    text = _EXAMPLE_LOCATION.sub("<example>:<line>: ", text)
     return "\n".join(line.rstrip() for line in text.strip("\n").splitlines() if line.strip())
 
 
