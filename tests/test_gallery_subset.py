@@ -21,6 +21,8 @@ from gallery_check.runner import run_example  # noqa: E402
 
 pytestmark = pytest.mark.docker
 
+#: Every PyWavelets example of the gallery adds unseeded noise (or needs a download).
+UNSEEDED = {"plot_cycle_spinning.py"}
 SUBSET = {
     "plot_camera_numpy.py": "numpy only",
     "plot_cycle_spinning.py": "PyWavelets, and a warning of its own",
@@ -55,7 +57,13 @@ def test_subset_matches_sphinx_gallery(subset):
     finally:
         service.stop()
     report = {o.name: (o.status, o.reason) for o in outcomes}
-    assert all(status == "match" for status, _ in report.values()), report
+    for name, (status, reason) in report.items():
+        if Path(name).name + ".py" in UNSEEDED:
+            # Its noise is unseeded, so the numbers of its printed warning differ from
+            # run to run; every figure and every other character must still match.
+            assert status == "match" or "only numbers differ" in reason, (name, reason)
+        else:
+            assert status == "match", (name, reason)
     # Not vacuous: the subset shows figures, and text in at least one cell.
     assert sum(o.figures for o in outcomes) >= 5
     assert any(shown.text for e in subset for shown in e.expected)
