@@ -22,6 +22,7 @@ from .errors import (BadRequest, Busy, DockerUnavailable, Forbidden, ImageMissin
                      ServiceError, TooLarge)
 from .executor import DOCKER_ERRORS, docker_failure
 from .metrics import TimedPool, count_refused, count_run
+from .results import summary
 from .runs import run_cells
 
 log = logging.getLogger(__name__)
@@ -33,6 +34,10 @@ POOL = web.AppKey("pool", object)
 DOCKER = web.AppKey("docker", object)
 #: How long a WebSocket client has to send its cells after connecting.
 FIRST_MESSAGE_TIMEOUT = 30.0
+#: What the ``done`` event of the stream carries: the whole result (the default, as
+#: clients before 0.2 expect) or, when the first message asks ``"done": "summary"``,
+#: the result without the outputs that were already streamed.
+DONE_FORMS = ("full", "summary")
 
 
 # -- input ------------------------------------------------------------------------------
@@ -181,8 +186,8 @@ async def stream(request: web.Request) -> web.WebSocketResponse:
     ws = web.WebSocketResponse(heartbeat=20, max_msg_size=settings.max_body_bytes)
     await ws.prepare(request)
     try:
-        cells = await _first_cells(ws, settings)
-        await _stream_run(ws, request.app[POOL], cells)
+        cells, done_form = await _first_cells(ws, settings)
+        await _stream_run(ws, request.app[POOL], cells, done_form)
     except ServiceError as exc:
         with contextlib.suppress(ConnectionError, RuntimeError):
             event = {"type": "error", "error": exc.body()["error"], "status": exc.status}
@@ -205,7 +210,8 @@ def refuse_if_full(pool, settings: Settings) -> None:
         raise Busy("All sandboxes are busy and the queue is full; try again shortly.")
 
 
-async def _first_cells(ws: web.WebSocketResponse, settings: Settings) -> list[str]:
+async def _first_cells(ws: web.WebSocketResponse,
+                       settings: Settings) -> tuple[list[str], str]:
     try:
         message = await asyncio.wait_for(ws.receive(), FIRST_MESSAGE_TIMEOUT)
     except TimeoutError:
@@ -215,10 +221,16 @@ async def _first_cells(ws: web.WebSocketResponse, settings: Settings) -> list[st
         raise TooLarge(f"The message is larger than {settings.max_body_bytes:,} bytes.")
     if message.type != WSMsgType.TEXT:
         raise BadRequest('Send one text message: {"cells": ["<python>", ...]}.')
-    return parse_cells(parse_json(message.data), settings)
+    payload = parse_json(message.data)
+    cells = parse_cells(payload, settings)
+    done_form = payload.get("done", "full")
+    if done_form not in DONE_FORMS:
+        raise BadRequest('"done" must be "full" or "summary".')
+    return cells, done_form
 
 
-async def _stream_run(ws: web.WebSocketResponse, pool, cells: list[str]) -> None:
+async def _stream_run(ws: web.WebSocketResponse, pool, cells: list[str],
+                      done_form: str = "full") -> None:
     stop = asyncio.Event()
 
     async def listen():
@@ -237,7 +249,8 @@ async def _stream_run(ws: web.WebSocketResponse, pool, cells: list[str]) -> None
     listener = asyncio.create_task(listen())
     try:
         result = await measured_run(pool, cells, send, stop)
-        await send({"type": "done", "result": result})
+        await send({"type": "done", "result": summary(result) if done_form == "summary"
+                    else result})
     finally:
         listener.cancel()
 

@@ -20,6 +20,7 @@ from collections.abc import Awaitable, Callable
 import aiodocker
 import aiohttp
 
+from . import protocol
 from .config import Settings
 from .errors import DockerUnavailable, ImageMissing, SandboxFailed
 from .hardening import container_config
@@ -104,11 +105,11 @@ class Sandbox:
         it could not preload, say) is kept for diagnostics only."""
         try:
             async with asyncio.timeout(self.settings.ready_timeout):
-                while isinstance(item := await self._events.get(), tuple):
+                while isinstance(item := await self._events.get(), protocol.Raw):
                     pass
         except TimeoutError:
             raise SandboxFailed("the sandbox was not ready in time") from None
-        if not (isinstance(item, dict) and item.get("type") == "ready"):
+        if not isinstance(item, protocol.Ready):
             raise SandboxFailed(f"the sandbox failed to start: {self.stderr_tail()}")
 
     async def destroy(self) -> None:
@@ -128,11 +129,15 @@ class Sandbox:
     def _budget(self) -> int:
         """The most a run may legitimately send, plus room for the JSON around it."""
         s = self.settings
-        return 2 * (s.max_output_bytes + s.max_images * s.max_image_bytes) + 1_000_000
+        outputs = s.max_images * s.max_image_bytes + s.max_html_bytes
+        return 2 * (s.max_output_bytes + outputs) + 1_000_000
 
     async def _read(self) -> None:
         """Parse the attach stream into events; stop at EOF or past any run's budget."""
-        buffer, total = b"", 0
+        # The tail of an unfinished line, kept in pieces: an html event can be megabytes,
+        # and joining on every chunk would copy it over and over.
+        pending: list[bytes] = []
+        total = 0
         try:
             while (message := await self.stream.read_out()) is not None:
                 total += len(message.data)
@@ -141,12 +146,17 @@ class Sandbox:
                     return
                 if message.stream == 2:  # raw bytes on fd 2/1: stderr of the running cell
                     self._stderr_tail = (self._stderr_tail + message.data)[-2000:]
-                    self._events.put_nowait(("raw", message.data))
+                    self._events.put_nowait(protocol.Raw(message.data))
                     continue
-                buffer += message.data
-                *lines, buffer = buffer.split(b"\n")
+                if b"\n" not in message.data:
+                    pending.append(message.data)
+                    continue
+                *lines, rest = message.data.split(b"\n")
+                lines[0] = b"".join(pending) + lines[0]
+                pending = [rest] if rest else []
                 for line in lines:
-                    self._events.put_nowait(_parse(line))
+                    if (event := protocol.parse_line(line)) is not None:
+                        self._events.put_nowait(event)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # the connection to the engine broke
@@ -191,7 +201,7 @@ class Sandbox:
             first = await self._next(None, ACK_TIMEOUT)
         except TimeoutError:
             raise SandboxFailed("the sandbox did not answer") from None
-        if not (isinstance(first, dict) and first.get("type") == "started"):
+        if not isinstance(first, protocol.Started):
             raise SandboxFailed(f"the sandbox broke before the run: {self.stderr_tail()}")
 
         deadline = asyncio.get_running_loop().time() + self.settings.timeout
@@ -228,39 +238,13 @@ class Sandbox:
                 return
             if isinstance(item, _Overflow):
                 raise LimitExceeded("The code wrote more output than allowed and was stopped.")
-            if isinstance(item, tuple):  # raw stderr bytes
-                item = {"type": "stderr", "cell": result.current, "data": decoder.decode(item[1])}
-            if await self._handle(item, result, on_event):
+            if isinstance(item, protocol.Raw):  # stderr of the running cell
+                item = protocol.Text("stderr", result.current, decoder.decode(item.data))
+            if isinstance(item, protocol.Done):
                 return
-
-    async def _handle(self, event: dict, result: RunResult, on_event: EventSink | None) -> bool:
-        """Record one event; True when the run is over."""
-        kind = event.get("type")
-        cell = result.valid_cell(event.get("cell"))
-        if kind in ("stdout", "stderr") and isinstance(event.get("data"), str):
-            if not event["data"]:
-                return False
-            result.add_text(kind, cell, event["data"])
-            out = {"type": kind, "cell": cell, "data": event["data"]}
-        elif kind == "image" and isinstance(event.get("data"), str):
-            result.add_image(cell, "image/png", event["data"])
-            out = {"type": "image", "cell": cell, "mime": "image/png", "data": event["data"]}
-        elif kind == "cell_done":
-            result.cell(cell)
-            result.current = min(cell + 1, result.ncells - 1)
-            out = {"type": "cell_done", "cell": cell}
-        elif kind == "error":
-            error_kind = "memory" if event.get("kind") == "memory" else "exception"
-            result.fail(error_kind, str(event.get("message", "")),
-                        str(event.get("traceback", "")), cell)
-            return False
-        elif kind == "done":
-            return True
-        else:
-            return False  # unknown or forged lines are ignored
-        if on_event is not None:
-            await on_event(out)
-        return False
+            for out in result.record(item):
+                if on_event is not None:
+                    await on_event(out)
 
     async def _explain_exit(self, result: RunResult) -> None:
         """The container ended before ``done``: say why, as precisely as the engine can."""
@@ -281,14 +265,6 @@ class Sandbox:
         with contextlib.suppress(*DOCKER_ERRORS):
             async with asyncio.timeout(CALL_TIMEOUT):
                 await self.container.kill()
-
-
-def _parse(line: bytes):
-    try:
-        event = json.loads(line)
-    except ValueError:
-        return ("raw", line + b"\n")
-    return event if isinstance(event, dict) else ("raw", line + b"\n")
 
 
 async def remove_container(container) -> None:

@@ -78,7 +78,8 @@ export function runOverSocket(cells, o) {
 
     ws.onopen = () => {
       opened = true;
-      ws.send(JSON.stringify({ cells }));
+      // Every output comes as an event: the final result need not repeat them.
+      ws.send(JSON.stringify({ cells, done: 'summary' }));
     };
     ws.onmessage = (message) => {
       let event;

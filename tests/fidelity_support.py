@@ -33,8 +33,10 @@ def shown_by_sphinx_gallery(rst: str) -> list[Shown]:
             continue
         match = _TEXT_OUT.search(segment)
         text = textwrap.dedent(match.group(2)) if match else ""
-        html = (segment.count('class="plotly-graph-div"')
-                + segment.count("output_subarea output_html"))
+        # _repr_html_ reprs and plotly figures sit in an output_html div; animations
+        # (matplotlib_animations) in a container of their own.
+        html = (segment.count('<div class="output_subarea output_html')
+                + segment.count(".. container:: sphx-glr-animation"))
         shown.append(Shown(normalize(text), segment.count(".. image-sg::"), html))
     return shown
 
