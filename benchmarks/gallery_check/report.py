@@ -32,7 +32,10 @@ def rst_page(outcomes: list[Outcome], context: dict) -> str:
         "built by sphinx-gallery with the extension, then run cell by cell through the real "
         "service with its default settings; each cell's text lines, figures and HTML outputs "
         "are compared with sphinx-gallery's own run. Time is the whole request; peak memory "
-        "is the sandbox's cgroup peak.", "",
+        "is the sandbox's cgroup peak. \"only numbers differ\" marks printed numbers that "
+        "come from a clock or from unseeded random noise, which no two runs share; "
+        "\"needs data\" examples download a dataset and run when the service has it "
+        "(setting ``data_dir``).", "",
         f"- Image: ``{context['image']}``; data directory: {context['data_dir'] or 'none'}",
         f"- Machine: {context['machine']}; run on {context['date']}",
         f"- Result: {summary(outcomes)}", "",
