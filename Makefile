@@ -17,7 +17,7 @@ GALLERY_VENV := .venv-gallery
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: demo test docs image docker venv browser node clean bench nginx \
+.PHONY: demo test lint docs image docker venv browser node clean bench nginx \
         deploy deploy-down test-deploy gvisor test-gvisor bench-runtime gallery-venv \
         gallery-check
 
@@ -72,7 +72,11 @@ demo: docs image
 	$(PY) -m livegallery.backend --host $(HOST) --port $(PORT) \
 	  --image $(IMAGE) --static-dir docs/_build/html
 
-test: venv gallery-venv node image browser nginx
+# ruff's rules are in pyproject.toml.
+lint: venv
+	$(VENV)/bin/ruff check .
+
+test: lint gallery-venv node image browser nginx
 	node --test tests/js/
 	LIVEGALLERY_IMAGE=$(IMAGE) $(VENV)/bin/pytest -q
 
@@ -104,7 +108,7 @@ bench-runtime: venv image gvisor
 	$(PY) benchmarks/runtime_cost.py --image $(IMAGE)
 
 bench: venv image
-	$(PY) benchmarks/run.py --image $(IMAGE)
+	$(PY) -m benchmarks --image $(IMAGE)
 
 clean:
 	rm -rf docs/_build docs/auto_examples

@@ -2,8 +2,14 @@
 
 Modules, one concept each: ``config`` (settings), ``hardening`` (the container's
 restrictions), ``executor`` (one sandbox), ``pool`` (warm single-use sandboxes),
-``results`` (events to the run result), ``runs`` (one run), ``metrics`` (Prometheus metrics, request ids), ``api`` (HTTP and
-WebSocket), ``site`` (optional static site), ``app`` (the application factory).
+``results`` (events to the run result), ``runs`` (one run), ``metrics`` (Prometheus
+metrics, request ids), ``api`` (HTTP and WebSocket), ``site`` (optional static site),
+``app`` (the application factory).
 """
 
-__version__ = "0.1.0"
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("livegallery")  # the one version: pyproject.toml's
+except PackageNotFoundError:  # a source tree that was never installed
+    __version__ = "0+unknown"

@@ -18,8 +18,15 @@ from aiohttp import WSMsgType, web
 
 from . import __version__
 from .config import Settings
-from .errors import (BadRequest, Busy, DockerUnavailable, Forbidden, ImageMissing,
-                     ServiceError, TooLarge)
+from .errors import (
+    BadRequest,
+    Busy,
+    DockerUnavailable,
+    Forbidden,
+    ImageMissing,
+    ServiceError,
+    TooLarge,
+)
 from .executor import DOCKER_ERRORS, docker_failure
 from .metrics import TimedPool, count_refused, count_run
 from .results import summary
@@ -275,7 +282,8 @@ async def health(request: web.Request) -> web.Response:
     if isinstance(pool.problem, DockerUnavailable):
         pool.wake()  # the engine answers again: let the pool retry now, not after back-off
     if pool.image_id is None or getattr(pool.problem, "kind", "") == "image_missing":
-        return _unhealthy(body, pool.problem or ImageMissing("The sandbox image is not resolved yet."))
+        missing = ImageMissing("The sandbox image is not resolved yet.")
+        return _unhealthy(body, pool.problem or missing)
     return web.json_response(body)
 
 

@@ -60,7 +60,8 @@ class Settings:
     capture_repr: str = field(default="_repr_html_,__repr__",
                               metadata={"help": "methods tried on a last expression"})
     refill_concurrency: int = field(default=2, metadata={"help": "containers starting at once"})
-    ready_timeout: float = field(default=30.0, metadata={"help": "seconds for a sandbox to be ready"})
+    ready_timeout: float = field(default=30.0,
+                                 metadata={"help": "seconds for a sandbox to be ready"})
     max_idle: float = field(default=600.0, metadata={"help": "recycle a ready container after"})
     image_check_interval: float = field(default=5.0, metadata={"help": "seconds between checks"})
     # Datasets examples download at run time, supplied read-only: a directory on the Docker

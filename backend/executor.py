@@ -75,7 +75,7 @@ class Sandbox:
 
     @classmethod
     async def start(cls, docker: aiodocker.Docker, settings: Settings, image_id: str,
-                    owner: str) -> "Sandbox":
+                    owner: str) -> Sandbox:
         config = container_config(settings, image_id, owner)
         began = time.perf_counter()
         try:
@@ -159,7 +159,7 @@ class Sandbox:
                         self._events.put_nowait(event)
         except asyncio.CancelledError:
             raise
-        except Exception as exc:  # the connection to the engine broke
+        except Exception as exc:  # noqa: BLE001 - the connection to the engine broke
             log.debug("attach stream of %s ended: %r", self.id[:12], exc)
         finally:
             self.alive = False

@@ -24,7 +24,7 @@ from collections import deque
 import aiodocker
 
 from .config import Settings
-from .errors import Busy, ImageMissing, SandboxFailed, SandboxUnavailable, ServiceError
+from .errors import Busy, ImageMissing, SandboxUnavailable, ServiceError
 from .executor import CALL_TIMEOUT, DOCKER_ERRORS, Sandbox, docker_failure, remove_container
 from .hardening import LABEL, OWNER_LABEL
 

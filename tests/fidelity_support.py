@@ -4,6 +4,7 @@ the same: the comparison behind tests/test_fidelity.py and the gallery check
 
 from __future__ import annotations
 
+import itertools
 import re
 import textwrap
 from dataclasses import dataclass
@@ -73,7 +74,7 @@ def difference(expected: list[Shown], got: list[Shown]) -> str | None:
     order first and then as a multiset (sphinx-gallery interleaves the two)."""
     if len(expected) != len(got):
         return f"{len(got)} cells shown, sphinx-gallery shows {len(expected)}"
-    for index, (want, have) in enumerate(zip(expected, got)):
+    for index, (want, have) in enumerate(zip(expected, got, strict=True)):
         if want.figures != have.figures:
             return f"cell {index}: {have.figures} figures, sphinx-gallery shows {want.figures}"
         if have.html is not None and want.html != have.html:
@@ -101,7 +102,7 @@ def html_not_compared(expected: list[Shown], got: list[Shown]) -> bool:
 
 
 def first_difference(want: str, have: str) -> str:
-    for a, b in zip(want.splitlines() + [""] * 999, have.splitlines() + [""] * 999):
+    for a, b in itertools.zip_longest(want.splitlines(), have.splitlines(), fillvalue=""):
         if a != b:
             return f"expected {a[:60]!r}, got {b[:60]!r}"
     return "same lines"

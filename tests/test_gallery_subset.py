@@ -15,9 +15,9 @@ from .conftest import IMAGE
 from .service import ROOT, Service
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from gallery_check import pages, reference, source  # noqa: E402
-from gallery_check.__main__ import GALLERY_PYTHON, image_version  # noqa: E402
-from gallery_check.runner import run_example  # noqa: E402
+from gallery_check import pages, reference, source
+from gallery_check.__main__ import GALLERY_PYTHON, image_version
+from gallery_check.runner import run_example
 
 pytestmark = pytest.mark.docker
 
@@ -45,8 +45,8 @@ def test_subset_matches_sphinx_gallery(subset):
     assert sorted(Path(e.name).name + ".py" for e in subset) == sorted(SUBSET)
     for example in subset:  # what each one stands for really is in it
         code = "\n".join(example.cells)
-        for needle in {"plot_regionprops": ["plotly"],
-                       "plot_regionprops_table": ["pandas", "seaborn"]}.get(Path(example.name).name, []):
+        needles = {"plot_regionprops": ["plotly"], "plot_regionprops_table": ["pandas", "seaborn"]}
+        for needle in needles.get(Path(example.name).name, []):
             assert needle in code
     service = Service(image=IMAGE)  # the defaults operators get
     service.start()

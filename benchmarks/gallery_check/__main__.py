@@ -25,6 +25,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
 
 from gallery_check import pages, reference, report, source  # noqa: E402
 from gallery_check.runner import run_example  # noqa: E402
+
 from tests.service import Service  # noqa: E402
 
 GALLERY_PYTHON = ROOT / ".venv-gallery" / "bin" / "python"

@@ -11,7 +11,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from tests.fidelity_support import Shown, shown_by_sphinx_gallery  # noqa: E402
+from tests.fidelity_support import Shown, shown_by_sphinx_gallery
 
 #: sphinx-gallery's run failed because an example's dataset could not be downloaded.
 NEEDS_DATA = re.compile(r"Tried to download a scikit-image dataset|NameResolutionError|"

@@ -62,7 +62,8 @@ def build(examples: Path, out: Path, python: Path, only: list[str] | None = None
     env = {**os.environ, "MPLBACKEND": "agg"}
     if data_dir:
         env["SKIMAGE_DATADIR"] = data_dir
-    result = subprocess.run([str(python), "-m", "sphinx", "-q", "-b", "html", str(out), str(out / "_build")],
+    command = [str(python), "-m", "sphinx", "-q", "-b", "html", str(out), str(out / "_build")]
+    result = subprocess.run(command,
                             env=env)
     if result.returncode != 0:
         sys.exit(f"error: the reference build failed (exit {result.returncode})")

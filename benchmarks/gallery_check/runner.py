@@ -72,7 +72,8 @@ def judge(example: Example, body: dict, cells: list[dict]) -> tuple[str, str]:
             return "needs data", "the service ran it; sphinx-gallery's run had no data"
         return "needs data", "downloads a dataset at run time (setting data_dir)"
     if example.reference_error:
-        raised = re.findall(r"^\s*([\w.]*(?:Error|Exception)\b[^\n]*)", example.reference_error, re.M)
+        raised = re.findall(r"^\s*([\w.]*(?:Error|Exception)\b[^\n]*)",
+                            example.reference_error, re.M)
         return "reference failed", (raised[-1] if raised else "see its page")[:120]
     if error:
         message = error.get("message", "").strip().splitlines()

@@ -17,7 +17,8 @@ def normalize(name):
 
 
 def versions():
-    packages = {normalize(d.metadata["Name"]): d.version for d in importlib.metadata.distributions()}
+    packages = {normalize(d.metadata["Name"]): d.version
+                for d in importlib.metadata.distributions()}
     return {"python": platform.python_version(), "packages": dict(sorted(packages.items()))}
 
 
