@@ -1,13 +1,14 @@
 """Run gallery cells inside the sandbox, the way sphinx-gallery runs them at build time.
 
-Protocol (one container serves exactly one run):
+Protocol (one container serves one reader's runs, one at a time; see forkserver.py):
 
-1. At start the harness imports the modules named in ``LIVEGALLERY_PRELOAD``
+1. At start the harness (PID 1) imports the modules named in ``LIVEGALLERY_PRELOAD``
    (comma-separated), warms matplotlib up, and writes ``{"type": "ready"}``.
 2. It reads one JSON line from stdin: ``{"cells": ["<python>", ...]}`` and answers
    ``{"type": "started"}`` at once.
-3. It runs the cells in order in one namespace and writes events as they happen, one
-   JSON object per line on its private copy of the container's stdout::
+3. A child forked from PID 1 runs the cells in order in one fresh namespace and writes
+   events as they happen, one JSON object per line on the container's stdout (relayed
+   by PID 1)::
 
      {"type": "stdout"|"stderr", "cell": i, "data": str}
      {"type": "image", "cell": i, "mime": "image/png", "data": "<base64>"}
@@ -16,9 +17,15 @@ Protocol (one container serves exactly one run):
       "traceback": str}
      {"type": "done"}
 
+   While it runs, a ``{"type": "stop"}`` line on stdin kills it.
+4. When the child has ended, PID 1 kills every other process, empties ``/tmp`` and
+   writes the control line ``!{"type": "ended", "stopped": bool, "memory": bool,
+   "code": int | "signal": int}``; then it reads the next request (back to 2). Lines
+   from a run never start with ``!``: only PID 1 can end a run. EOF on stdin ends it.
+
 File descriptor 1 is pointed at stderr before user code runs, so bytes written straight to
 fd 1 (C extensions, subprocesses) cannot corrupt the event stream; the service reports
-such raw bytes as stderr of the running cell.
+such raw bytes as stderr of the running cell. Processes a run forks never report events.
 """
 
 import ast
@@ -36,6 +43,8 @@ import threading
 import traceback
 import types
 import warnings
+
+import forkserver
 
 MAIN_PID = os.getpid()
 _PROTO_FD = os.dup(1)
@@ -92,11 +101,13 @@ class EventStream(io.TextIOBase):
 
 
 def prepare_matplotlib_cache():
-    """Point matplotlib at a writable copy of the font cache built into the image."""
+    """Point matplotlib at a writable copy of the font cache built into the image (again
+    after each run: emptying /tmp removes it)."""
     source = os.environ.get("LIVEGALLERY_MPL_CACHE")
-    if not source or "MPLCONFIGDIR" in os.environ or not os.path.isdir(source):
-        return
     target = os.path.join(os.environ.get("TMPDIR", "/tmp"), ".matplotlib")
+    if not source or os.environ.get("MPLCONFIGDIR", target) != target \
+            or not os.path.isdir(source):
+        return
     try:
         shutil.copytree(source, target, dirs_exist_ok=True)
         os.environ["MPLCONFIGDIR"] = target
@@ -230,33 +241,49 @@ class CellRunner:
             emit({"type": "image", "cell": index, "mime": "image/png", "data": data})
 
 
-def read_request():
-    line = sys.stdin.buffer.readline()
-    if not line:
-        raise SystemExit(0)  # the service closed stdin without a run: nothing to do
-    request = json.loads(line)
-    cells = request["cells"]
-    if not isinstance(cells, list) or not all(isinstance(c, str) for c in cells):
-        raise ValueError("cells must be a list of strings")
-    return cells
+def read_request(requests):
+    """The next run's cells; None when the service closed stdin (nothing more to do)."""
+    while (line := requests.readline()) is not None:
+        request = json.loads(line)
+        if request.get("type") == "stop":
+            continue  # a stop that arrived just after its run ended
+        cells = request["cells"]
+        if not isinstance(cells, list) or not all(isinstance(c, str) for c in cells):
+            raise ValueError("cells must be a list of strings")
+        return cells
+    return None
+
+
+def run_in_child(cells, event_fd):
+    """The forked child: run the cells, report on ``event_fd`` (PID 1 relays it)."""
+    global MAIN_PID
+    MAIN_PID = os.getpid()
+    os.dup2(event_fd, _PROTO_FD)  # the container's stdout stays PID 1's alone
+    os.close(event_fd)
+    streams = (EventStream("stdout"), EventStream("stderr"))
+    sys.stdout, sys.stderr = streams
+    sys.stdin = io.StringIO("")  # user code must not read the protocol channel
+    CellRunner(streams).run(cells)
+    emit({"type": "done"})
+    os._exit(0)
 
 
 def main():
     prepare_matplotlib_cache()
     preload(os.environ.get("LIVEGALLERY_PRELOAD", ""))
+    silence_show()
     # Move the preloaded modules' objects out of the collector's reach: otherwise the
     # first full collection (~50 ms on that heap) lands in the reader's code.
     gc.collect()
     gc.freeze()
+    forkserver.harden_pid1()
     emit({"type": "ready"})
-    cells = read_request()
-    emit({"type": "started"})  # tells the service this sandbox is alive and took the run
-    streams = (EventStream("stdout"), EventStream("stderr"))
-    sys.stdout, sys.stderr = streams
-    sys.stdin = io.StringIO("")  # user code must not read the protocol channel
-    silence_show()
-    CellRunner(streams).run(cells)
-    emit({"type": "done"})
+    requests = forkserver.LineReader(0)
+    while (cells := read_request(requests)) is not None:
+        emit({"type": "started"})  # tells the service this sandbox is alive and took the run
+        if not forkserver.serve_one(lambda fd: run_in_child(cells, fd), requests,
+                                    _PROTO_FD, prepare_matplotlib_cache):
+            break
 
 
 if __name__ == "__main__":
