@@ -17,8 +17,7 @@ from aiohttp import WSMsgType, web
 
 from . import __version__
 from .config import Settings
-from .errors import (BadRequest, DockerUnavailable, Forbidden, ImageMissing, ServiceError,
-                     TooLarge)
+from .errors import BadRequest, Forbidden, ServiceError, TooLarge
 from .executor import DOCKER_ERRORS, docker_failure
 from .runs import run_cells
 
@@ -54,6 +53,18 @@ def parse_cells(payload, settings: Settings) -> list[str]:
     if len(cells) > settings.max_cells:
         raise BadRequest(f'At most {settings.max_cells} cells may run at once.')
     return cells
+
+
+def parse_session(payload, request: web.Request) -> str | None:
+    """The session token a request sends back: ``"session"`` in the body, else the query
+    parameter ``session`` (which a proxy in front of several hosts can route on).
+    Unknown, forged or ended tokens are not errors: the run just gets a fresh sandbox."""
+    token = payload.get("session") if isinstance(payload, dict) else None
+    if token is None:
+        token = request.query.get("session")
+    if token is not None and not isinstance(token, str):
+        raise BadRequest('"session" must be a string (the token of an earlier result).')
+    return token or None
 
 
 def parse_json(raw: bytes | str):
@@ -155,8 +166,10 @@ def error_response(exc: ServiceError) -> web.Response:
 
 async def run(request: web.Request) -> web.Response:
     check_origin(request)
-    cells = parse_cells(parse_json(await read_body(request)), request.app[SETTINGS])
-    return web.json_response(await run_cells(request.app[POOL], cells))
+    payload = parse_json(await read_body(request))
+    cells = parse_cells(payload, request.app[SETTINGS])
+    token = parse_session(payload, request)
+    return web.json_response(await run_cells(request.app[POOL], cells, session=token))
 
 
 async def stream(request: web.Request) -> web.WebSocketResponse:
@@ -166,8 +179,9 @@ async def stream(request: web.Request) -> web.WebSocketResponse:
     ws = web.WebSocketResponse(heartbeat=20, max_msg_size=settings.max_body_bytes)
     await ws.prepare(request)
     try:
-        cells = await _first_cells(ws, settings)
-        await _stream_run(ws, request.app[POOL], cells)
+        payload = await _first_message(ws, settings)
+        cells = parse_cells(payload, settings)
+        await _stream_run(ws, request.app[POOL], cells, parse_session(payload, request))
     except ServiceError as exc:
         with contextlib.suppress(ConnectionError, RuntimeError):
             event = {"type": "error", "error": exc.body()["error"], "status": exc.status}
@@ -179,7 +193,7 @@ async def stream(request: web.Request) -> web.WebSocketResponse:
     return ws
 
 
-async def _first_cells(ws: web.WebSocketResponse, settings: Settings) -> list[str]:
+async def _first_message(ws: web.WebSocketResponse, settings: Settings):
     try:
         message = await asyncio.wait_for(ws.receive(), FIRST_MESSAGE_TIMEOUT)
     except TimeoutError:
@@ -189,10 +203,11 @@ async def _first_cells(ws: web.WebSocketResponse, settings: Settings) -> list[st
         raise TooLarge(f"The message is larger than {settings.max_body_bytes:,} bytes.")
     if message.type != WSMsgType.TEXT:
         raise BadRequest('Send one text message: {"cells": ["<python>", ...]}.')
-    return parse_cells(parse_json(message.data), settings)
+    return parse_json(message.data)
 
 
-async def _stream_run(ws: web.WebSocketResponse, pool, cells: list[str]) -> None:
+async def _stream_run(ws: web.WebSocketResponse, pool, cells: list[str],
+                      token: str | None) -> None:
     stop = asyncio.Event()
 
     async def listen():
@@ -210,7 +225,7 @@ async def _stream_run(ws: web.WebSocketResponse, pool, cells: list[str]) -> None
 
     listener = asyncio.create_task(listen())
     try:
-        result = await run_cells(pool, cells, send, stop)
+        result = await run_cells(pool, cells, send, stop, session=token)
         await send({"type": "done", "result": result})
     finally:
         listener.cancel()
@@ -226,17 +241,20 @@ def _is_stop(data: str) -> bool:
 async def health(request: web.Request) -> web.Response:
     settings: Settings = request.app[SETTINGS]
     pool = request.app[POOL]
-    body = {"status": "ok", "version": __version__, "image": settings.image,
-            "image_id": pool.image_id, "pool": pool.stats(), "limits": settings.limits()}
     try:
         async with asyncio.timeout(3):
             await request.app[DOCKER].version()
     except DOCKER_ERRORS as exc:
-        return _unhealthy(body, docker_failure(exc))
-    if isinstance(pool.problem, DockerUnavailable):
-        pool.wake()  # the engine answers again: let the pool retry now, not after back-off
-    if pool.image_id is None or getattr(pool.problem, "kind", "") == "image_missing":
-        return _unhealthy(body, pool.problem or ImageMissing("The sandbox image is not resolved yet."))
+        engine_problem = docker_failure(exc)
+    else:
+        engine_problem = None
+    state, problem = pool.health(engine_answers=engine_problem is None)
+    body = {"status": "ok", "version": __version__, "image": settings.image, **state,
+            "limits": settings.limits()}
+    if engine_problem is not None:
+        return _unhealthy(body, engine_problem)
+    if problem is not None:
+        return _unhealthy(body, problem)
     return web.json_response(body)
 
 

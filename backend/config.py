@@ -55,6 +55,11 @@ class Settings:
     ready_timeout: float = field(default=30.0, metadata={"help": "seconds for a sandbox to be ready"})
     max_idle: float = field(default=600.0, metadata={"help": "recycle a ready container after"})
     image_check_interval: float = field(default=5.0, metadata={"help": "seconds between checks"})
+    # Reader sessions: a reader's next run reuses their own sandbox (~70 MiB each while
+    # idle). max_sessions = 0 turns them off: every run then gets a fresh sandbox.
+    max_sessions: int = field(default=16, metadata={"help": "live sessions (0: off)"})
+    session_idle: float = field(default=300.0, metadata={"help": "end a session idle this long, s"})
+    session_max_age: float = field(default=1800.0, metadata={"help": "end a session this old, s"})
     # Browsers allowed to call the API: comma-separated origins, "*", or host:* patterns.
     cors_origins: str = "http://localhost:*,http://127.0.0.1:*,http://[::1]:*"
     # Optional: serve a built Sphinx site at / (the demo runs site and API on one origin).
@@ -69,7 +74,7 @@ class Settings:
         for f in fields(self):
             value = getattr(self, f.name)
             if isinstance(value, (int, float)) and not isinstance(value, bool):
-                minimum = 0 if f.name in {"pool_size", "queue_size", "port"} else 0.001
+                minimum = 0 if f.name in {"pool_size", "queue_size", "port", "max_sessions"} else 0.001
                 if value < minimum:
                     raise ValueError(f"{f.name} must be at least {minimum}, got {value}")
 

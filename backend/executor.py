@@ -1,10 +1,13 @@
-"""One sandbox: a single-use container running the harness, driven through attach.
+"""One sandbox: a container running the harness, driven through attach.
 
 The container is created, attached (before start, so no early output is lost) and
-started; the harness imports the heavy modules and says ``ready``. One run then writes
-the cells to its stdin and reads events back until ``done``, a limit, a stop, or the
-container's death. Whatever happens, the container is removed afterwards by its owner
-(the pool), never reused.
+started; the harness imports the heavy modules and says ``ready``. A run writes the
+cells to its stdin and reads events back until ``done``, a limit, a stop, or the run's
+end. The harness runs each request in a fresh forked child and cleans up after it (see
+images/sandbox/forkserver.py), so one reader's sandbox can serve that reader's next run:
+``settle`` waits for the harness's ``ended`` line and says whether it may. Timeout and
+Stop kill the run (a ``stop`` line), not the container; a memory kill, a dead harness or
+a sandbox that does not settle make it unusable, and its owner removes it.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ import aiodocker
 import aiohttp
 
 from .config import Settings
-from .errors import DockerUnavailable, ImageMissing, SandboxFailed
+from .errors import DockerUnavailable, ImageMissing, SandboxFailed, SandboxUnavailable
 from .hardening import container_config
 from .results import LimitExceeded, RunResult
 
@@ -42,7 +45,15 @@ class _Overflow:
     """The sandbox wrote more than any run may: stop reading it."""
 
 
+#: After a run, the harness kills its processes and empties /tmp within milliseconds; one
+#: that takes longer than this is broken (or flooded with files) and is removed.
+SETTLE_TIMEOUT = 10.0
+
 DOCKER_ERRORS = (aiodocker.DockerError, aiohttp.ClientError, OSError, asyncio.TimeoutError)
+
+
+class _Control(dict):
+    """A control line (``!{...}``) that only the harness's PID 1 can write."""
 
 
 def docker_failure(exc: BaseException) -> Exception:
@@ -50,12 +61,15 @@ def docker_failure(exc: BaseException) -> Exception:
     if isinstance(exc, aiodocker.DockerError) and exc.status == 404:
         return ImageMissing(f"The sandbox image is missing: {exc.message}")
     if isinstance(exc, aiodocker.DockerError) and exc.status < 500:
-        return SandboxFailed(f"Docker refused the sandbox: {exc.message}")
-    return DockerUnavailable(f"The Docker engine is unreachable: {exc or type(exc).__name__}")
+        # A ServiceError, not SandboxFailed: the pool may keep it as its problem, and
+        # requests then get a clear 503 (SandboxFailed would escape as a 500).
+        return SandboxUnavailable(f"Docker refused the sandbox: {exc.message}")
+    detail = str(exc) or type(exc).__name__  # asyncio.TimeoutError has no message
+    return DockerUnavailable(f"The Docker engine is unreachable: {detail}")
 
 
 class Sandbox:
-    """A started container whose harness is ready (or getting ready) for one run."""
+    """A started container whose harness is ready (or getting ready) for a run."""
 
     def __init__(self, container, stream, settings: Settings, image_id: str):
         self.container = container
@@ -64,7 +78,10 @@ class Sandbox:
         self.settings = settings
         self.image_id = image_id
         self.created = time.monotonic()
-        self.alive = True
+        self.alive = True  # False once the container may not serve another run
+        self.runs = 0
+        self._settled = True  # the harness said ``ended`` for the last run
+        self._run_bytes = 0
         self._events: asyncio.Queue = asyncio.Queue()
         self._stderr_tail = b""
         self._reader = asyncio.create_task(self._read(), name=f"sandbox-read-{self.id[:12]}")
@@ -129,11 +146,11 @@ class Sandbox:
 
     async def _read(self) -> None:
         """Parse the attach stream into events; stop at EOF or past any run's budget."""
-        buffer, total = b"", 0
+        buffer = b""
         try:
             while (message := await self.stream.read_out()) is not None:
-                total += len(message.data)
-                if total > self._budget():
+                self._run_bytes += len(message.data)
+                if self._run_bytes > self._budget():
                     self._events.put_nowait(_Overflow())
                     return
                 if message.stream == 2:  # raw bytes on fd 2/1: stderr of the running cell
@@ -178,30 +195,71 @@ class Sandbox:
 
     async def run(self, cells: list[str], result: RunResult, on_event: EventSink | None,
                   stop: asyncio.Event | None = None) -> None:
-        """Run ``cells`` and record what happens in ``result``.
+        """Run ``cells`` and record what happens in ``result``; returns as soon as the
+        result is final (call ``settle`` before the next run).
 
         Raises SandboxFailed if the sandbox turns out broken before taking the run (the
         caller may retry elsewhere: no user code ran).
         """
+        if not self._settled:
+            raise SandboxFailed("the previous run has not settled")
+        self._drain()
+        self._run_bytes = 0
+        self.runs += 1
         await self._send({"cells": cells})
         try:
             first = await self._next(None, ACK_TIMEOUT)
         except TimeoutError:
+            await self._kill()
             raise SandboxFailed("the sandbox did not answer") from None
         if not (isinstance(first, dict) and first.get("type") == "started"):
+            await self._kill()
             raise SandboxFailed(f"the sandbox broke before the run: {self.stderr_tail()}")
+        self._settled = False
 
         deadline = asyncio.get_running_loop().time() + self.settings.timeout
         decoder = codecs.getincrementaldecoder("utf-8")("replace")
         try:
             await self._pump(result, on_event, stop, deadline, decoder)
         except TimeoutError:
-            await self._kill()
+            await self._stop_run()
             result.fail("timeout", f"The code ran longer than {self.settings.timeout:g} s "
                         "and was stopped.", cell=result.current)
         except LimitExceeded as exc:
-            await self._kill()
+            await self._stop_run()
             result.fail("output_limit", str(exc), cell=result.current)
+
+    async def settle(self) -> bool:
+        """Wait until the harness has cleaned up after the run; True if this sandbox may
+        serve another run. A sandbox that does not settle in time is killed."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + SETTLE_TIMEOUT
+        while self.alive and not self._settled:
+            try:
+                item = await self._next(None, max(0.0, deadline - loop.time()))
+            except TimeoutError:
+                log.warning("sandbox %s did not settle in time", self.id[:12])
+                await self._kill()
+                break
+            if item is _EOF or isinstance(item, _Overflow):
+                await self._kill()
+            elif isinstance(item, _Control):
+                self._ended(item)
+        return self.alive and self._settled
+
+    def _ended(self, control: "_Control") -> None:
+        """The harness's ``ended`` line: a run killed for memory ends the sandbox too."""
+        self._settled = control.get("type") == "ended"
+        if not self._settled or control.get("memory"):
+            self.alive = False
+
+    def _drain(self) -> None:
+        """Forget what a previous run left queued (its output after the result)."""
+        while not self._events.empty():
+            item = self._events.get_nowait()
+            if item is _EOF:
+                self._events.put_nowait(item)
+                return
 
     async def _send(self, request: dict) -> None:
         data = json.dumps(request).encode("utf-8") + b"\n"
@@ -217,18 +275,36 @@ class Sandbox:
         while True:
             item = await self._next(stop, max(0.0, deadline - loop.time()))
             if item == "stop":
-                await self._kill()
+                await self._stop_run()
                 result.fail("stopped", "The run was stopped.", cell=result.current)
                 return
             if item is _EOF:
                 await self._explain_exit(result)
                 return
             if isinstance(item, _Overflow):
+                await self._kill()  # it wrote past any run's budget: not worth keeping
                 raise LimitExceeded("The code wrote more output than allowed and was stopped.")
+            if isinstance(item, _Control):
+                self._ended(item)
+                self._explain_end(item, result)
+                return
             if isinstance(item, tuple):  # raw stderr bytes
                 item = {"type": "stderr", "cell": result.current, "data": decoder.decode(item[1])}
             if await self._handle(item, result, on_event):
                 return
+
+    def _explain_end(self, ended: dict, result: RunResult) -> None:
+        """The run's process ended before ``done``: why, as the harness saw it."""
+        if ended.get("memory"):
+            result.fail("memory", f"The code used more than {self.settings.memory_mb} MiB of "
+                        "memory and was stopped.", cell=result.current)
+        elif "code" in ended:
+            result.fail("sandbox", "The sandbox ended unexpectedly (exit code "
+                        f"{ended['code']}): {self.stderr_tail()}", cell=result.current)
+        else:
+            result.fail("sandbox", "The sandbox ended unexpectedly (signal "
+                        f"{ended.get('signal', 'unknown')}): {self.stderr_tail()}",
+                        cell=result.current)
 
     async def _handle(self, event: dict, result: RunResult, on_event: EventSink | None) -> bool:
         """Record one event; True when the run is over."""
@@ -273,6 +349,14 @@ class Sandbox:
             result.fail("sandbox", f"The sandbox ended unexpectedly (exit code {code}): "
                         f"{self.stderr_tail()}", cell=result.current)
 
+    async def _stop_run(self) -> None:
+        """Ask the harness to kill the run (the sandbox stays); kill the container if
+        the request cannot even be written."""
+        try:
+            await self._send({"type": "stop"})
+        except SandboxFailed:
+            await self._kill()
+
     async def _kill(self) -> None:
         self.alive = False
         with contextlib.suppress(*DOCKER_ERRORS):
@@ -281,6 +365,11 @@ class Sandbox:
 
 
 def _parse(line: bytes):
+    if line.startswith(b"!"):  # PID 1's control line (run lines never start so)
+        with contextlib.suppress(ValueError):
+            control = json.loads(line[1:])
+            if isinstance(control, dict):
+                return _Control(control)
     try:
         event = json.loads(line)
     except ValueError:

@@ -1,13 +1,16 @@
-"""The warm pool: single-use sandboxes started ahead of demand.
+"""The warm pool: sandboxes started ahead of demand, and the sandboxes of reader sessions.
 
-Each pooled container already runs the harness with the heavy modules imported and waits
-for its one run; after that run it is destroyed and a new one is started in the
-background. Requests that find no ready sandbox wait in a bounded queue (past it: 429).
+A pooled container already runs the harness with the heavy modules imported. A reader's
+first run takes one; afterwards it stays that reader's session sandbox (sessions.py) for
+their next runs, or is destroyed when sessions are off, full or it broke. At most
+``max_concurrent`` runs go at once; requests that must wait do so in a bounded queue
+(past it: 429). A request for a session whose sandbox is busy (the reader's previous run
+is still cleaning up, or a second tab sent the same token) waits for it in that queue.
 
 The pool heals itself on a timer and on every change: dead, hung or stale containers are
-replaced, an image rebuilt under the same tag is picked up, removals that failed while
-the engine was away are retried, and starts back off while the engine is unreachable.
-With ``pool_size = 0`` nothing is kept ahead and each run starts its own container.
+replaced, an image rebuilt under the same tag is picked up (image_watch.py), removals
+that failed while the engine was away are retried (reaper.py), and starts back off while
+the engine is unreachable. With ``pool_size = 0`` nothing is kept ahead.
 """
 
 from __future__ import annotations
@@ -24,9 +27,11 @@ from collections import deque
 import aiodocker
 
 from .config import Settings
-from .errors import Busy, ImageMissing, SandboxFailed, SandboxUnavailable, ServiceError
-from .executor import CALL_TIMEOUT, DOCKER_ERRORS, Sandbox, docker_failure, remove_container
-from .hardening import LABEL, OWNER_LABEL
+from .errors import Busy, DockerUnavailable, ImageMissing, SandboxUnavailable, ServiceError
+from .executor import DOCKER_ERRORS, Sandbox
+from .image_watch import ImageWatch
+from .reaper import Reaper
+from .sessions import Session, Sessions
 
 log = logging.getLogger(__name__)
 
@@ -44,55 +49,89 @@ class Pool:
         self.settings = settings
         self.owner = new_owner()
         self.ready: deque[Sandbox] = deque()
-        self.busy: set[Sandbox] = set()
+        self.busy: set[Sandbox] = set()  # running, or cleaning up after a run
+        self.sessions = Sessions(settings)
         self.starting = 0
-        self.waiting = 0
-        self.image_id: str | None = None
+        self.waiting = 0  # requests queued, for any sandbox
+        self.waiting_fresh = 0  # ... of which need a new one (no session)
         self.problem: ServiceError | None = None  # why sandboxes cannot start right now
-        self._doomed: dict[str, object] = {}  # containers whose removal must be retried
+        self.images = ImageWatch(docker, settings)
+        self.reaper = Reaper(docker, self.owner)
         self._cond = asyncio.Condition()
         self._wake = asyncio.Event()
         self._tasks: set[asyncio.Task] = set()
         self._loop_task: asyncio.Task | None = None
         self._retry_at = 0.0
         self._backoff = 0.5
-        self._image_checked = 0.0
         self._closed = False
+
+    @property
+    def image_id(self) -> str | None:
+        return self.images.image_id
 
     # -- public -------------------------------------------------------------------
 
     async def start(self) -> None:
         with contextlib.suppress(*DOCKER_ERRORS):
-            await self.sweep()
+            await self.reaper.sweep()
         self._loop_task = asyncio.create_task(self._run_loop(), name="pool-loop")
 
-    async def acquire(self) -> Sandbox:
-        """A ready sandbox for one run, waiting in the bounded queue if need be."""
+    async def acquire(self, token: str | None = None) -> tuple[Sandbox, Session | None]:
+        """A sandbox for one run: the session's of ``token`` if it still exists, else a
+        ready one; waiting in the bounded queue if need be."""
         s = self.settings
         if len(self.busy) + self.waiting >= s.max_concurrent + s.queue_size:
             raise Busy("All sandboxes are busy and the queue is full; try again shortly.")
         deadline = time.monotonic() + s.queue_timeout
+        session = self.sessions.find(token)
         self.waiting += 1
+        fresh = session is None
+        self.waiting_fresh += fresh
         self._wake.set()
         try:
             async with self._cond:
-                while (sandbox := self._take()) is None:
-                    self._raise_if_blocked()
+                while True:
+                    if session is not None and self.sessions.find(session.token) is None:
+                        session, fresh = None, True  # it ended while we waited
+                        self.waiting_fresh += 1
+                        self._wake.set()
+                    got = self._take_session(session) if session else self._take()
+                    if got is not None:
+                        return got, session
+                    if session is None:
+                        self._raise_if_blocked()
                     remaining = deadline - time.monotonic()
                     if remaining <= 0:
                         raise Busy("All sandboxes stayed busy; try again shortly.")
                     with contextlib.suppress(TimeoutError):
                         async with asyncio.timeout(remaining):
                             await self._cond.wait()
-                return sandbox
         finally:
             self.waiting -= 1
+            self.waiting_fresh -= fresh
 
-    def release(self, sandbox: Sandbox) -> None:
-        """The run is over: destroy the container (never reused) and refill."""
-        self.busy.discard(sandbox)
-        self._discard(sandbox)
-        self._changed()
+    def release(self, sandbox: Sandbox, session: Session | None) -> str | None:
+        """The run's result is final. Returns the session token its answer carries (None:
+        no session); the sandbox is cleaned up and kept for it, or destroyed."""
+        if session is None and self.sessions.enabled and sandbox.alive and not self._closed:
+            session, evicted = self.sessions.open(sandbox)
+            for old in evicted:
+                self._discard(old.sandbox)
+        if session is None or not sandbox.alive:
+            self._end_run(sandbox, session, keep=False)
+            return None
+        self._spawn(self._settle(sandbox, session))
+        return session.token
+
+    def health(self, engine_answers: bool) -> tuple[dict, ServiceError | None]:
+        """What health reports, and the problem that makes the service unavailable."""
+        if engine_answers and isinstance(self.problem, DockerUnavailable):
+            self.wake()  # the engine answers again: retry now, not after the back-off
+        body = {"image_id": self.image_id, "pool": self.stats(),
+                "sessions": self.sessions.stats()}
+        if self.image_id is None or isinstance(self.problem, ImageMissing):
+            return body, self.problem or ImageMissing("The sandbox image is not resolved yet.")
+        return body, None
 
     def stats(self) -> dict:
         return {
@@ -105,40 +144,28 @@ class Pool:
         }
 
     async def close(self) -> None:
-        """Remove every container this pool made: ready, busy, or failed to remove."""
+        """Remove every container this pool made: ready, busy, in a session, or failed
+        to remove."""
         self._closed = True
         if self._loop_task:
             self._loop_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._loop_task
-        for sandbox in [*self.ready, *self.busy]:
+        for session in self.sessions.all():
+            self.sessions.close(session)
+        for sandbox in {*self.ready, *self.busy, *(s.sandbox for s in self.sessions.all())}:
             self._discard(sandbox)
         self.ready.clear()
         while self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
         with contextlib.suppress(*DOCKER_ERRORS):
-            await self.sweep(own=True)
+            await self.reaper.sweep(own=True)
 
     def wake(self) -> None:
         """Try again now (e.g. the engine answers again): forget the back-off."""
         self._retry_at = 0.0
-        self._image_checked = 0.0
+        self.images.forget_check()
         self._wake.set()
-
-    async def sweep(self, own: bool = False) -> int:
-        """Remove containers left by a crashed service (or, with ``own``, by this one)."""
-        async with asyncio.timeout(CALL_TIMEOUT):
-            containers = await self.docker.containers.list(
-                all=True, filters={"label": [LABEL]})
-        removed = 0
-        for container in containers:
-            if self._is_leftover(container._container, own):
-                with contextlib.suppress(*DOCKER_ERRORS):
-                    await remove_container(container)
-                    removed += 1
-        if removed:
-            log.info("removed %d leftover sandbox container(s)", removed)
-        return removed
 
     # -- taking and giving back ---------------------------------------------------
 
@@ -154,20 +181,41 @@ class Pool:
             self._discard(sandbox)
         return None
 
+    def _take_session(self, session: Session) -> Sandbox | None:
+        if session.busy or len(self.busy) >= self.settings.max_concurrent:
+            return None
+        session.busy = True
+        self.sessions.touch(session)
+        self.busy.add(session.sandbox)
+        return session.sandbox
+
+    async def _settle(self, sandbox: Sandbox, session: Session) -> None:
+        """Wait for the harness's cleanup after the run; then the session may run again."""
+        try:
+            keep = await sandbox.settle()
+        except Exception:  # noqa: BLE001 - whatever broke, this sandbox is done
+            log.exception("settling %s failed", sandbox.id[:12])
+            keep = False
+        self._end_run(sandbox, session, keep and not self._closed)
+
+    def _end_run(self, sandbox: Sandbox, session: Session | None, keep: bool) -> None:
+        self.busy.discard(sandbox)
+        if keep and not session.closed:
+            session.busy = False
+            self.sessions.touch(session)
+        else:
+            if session is not None:
+                self.sessions.close(session)
+            self._discard(sandbox)
+        self._changed()
+
     def _raise_if_blocked(self) -> None:
         """Fail fast with a clear error instead of queueing when nothing can start."""
         if self.problem is not None and not self.starting:
             raise self.problem
 
     def _discard(self, sandbox: Sandbox) -> None:
-        self._spawn(self._destroy(sandbox))
-
-    async def _destroy(self, sandbox: Sandbox) -> None:
-        try:
-            await sandbox.destroy()
-        except DOCKER_ERRORS as exc:
-            log.warning("could not remove %s yet (%r); will retry", sandbox.id[:12], exc)
-            self._doomed[sandbox.id] = sandbox.container
+        self._spawn(self.reaper.destroy(sandbox))
 
     def _changed(self) -> None:
         self._wake.set()
@@ -199,15 +247,15 @@ class Pool:
             self._wake.clear()
 
     def _tick(self) -> float:
-        tick = min(self.settings.image_check_interval, 1.0 + self.settings.max_idle / 10)
+        s = self.settings
+        tick = min(s.image_check_interval, 1.0 + s.max_idle / 10, 1.0 + s.session_idle / 10)
         if self._retry_at:
             tick = min(tick, max(0.05, self._retry_at - time.monotonic()))
         return tick
 
     async def _maintain(self) -> None:
         now = time.monotonic()
-        due = now - self._image_checked >= self.settings.image_check_interval
-        if (self.image_id is None or due) and now >= self._retry_at:
+        if self.images.due() and now >= self._retry_at:
             await self._check_image()
         for sandbox in list(self.ready):
             stale = sandbox.image_id != self.image_id
@@ -215,40 +263,34 @@ class Pool:
             if stale or old or not sandbox.alive:
                 self.ready.remove(sandbox)
                 self._discard(sandbox)
-        for container_id, container in list(self._doomed.items()):
-            with contextlib.suppress(*DOCKER_ERRORS):
-                await remove_container(container)
-                del self._doomed[container_id]
+        ended = self.sessions.expired()
+        for session in ended:
+            self._discard(session.sandbox)
+        if ended:
+            self._changed()  # requests waiting for one of them take a fresh sandbox
+        await self.reaper.retry()
 
     async def _check_image(self) -> None:
-        """Resolve the image tag; a rebuilt image (new id) retires the old containers."""
-        self._image_checked = time.monotonic()
         try:
-            async with asyncio.timeout(CALL_TIMEOUT):
-                info = await self.docker.images.inspect(self.settings.image)
-        except DOCKER_ERRORS as exc:
-            self._set_problem(docker_failure(exc) if not _is_missing(exc) else ImageMissing(
-                f"The sandbox image {self.settings.image} does not exist; build it with "
-                "images/build.sh (or make image)."))
+            if await self.images.check():
+                self._changed()
+        except ServiceError as problem:
+            self._set_problem(problem)
             self._back_off()
             return
-        if info["Id"] != self.image_id:
-            if self.image_id is not None:
-                log.info("image %s changed: %s -> %s", self.settings.image,
-                         self.image_id[:19], info["Id"][:19])
-            self.image_id = info["Id"]
-            self._changed()
         if isinstance(self.problem, ImageMissing):
             self._set_problem(None)
 
     def _target(self) -> int:
+        """Ready containers wanted: the pool, plus one per request waiting for a fresh
+        sandbox. Runs in a reader's session consume none, so they do not count."""
         s = self.settings
-        return min(s.pool_size + self.waiting, s.pool_size + s.max_concurrent)
+        return min(s.pool_size + self.waiting_fresh, s.pool_size + s.max_concurrent)
 
     def _top_up(self) -> None:
         if self._closed or self.image_id is None or time.monotonic() < self._retry_at:
             return
-        if self.busy and self.ready and not self.waiting:
+        if self.busy and self.ready and not self.waiting_fresh:
             # A starting container's imports take a core for about a second: while a
             # reader's run is going and nobody waits, refill after it (release wakes us).
             return
@@ -262,8 +304,7 @@ class Pool:
             sandbox = await Sandbox.start(self.docker, self.settings, image_id, self.owner)
         except Exception as exc:  # noqa: BLE001 - whatever broke, back off and retry
             log.warning("a sandbox failed to start: %s", exc)
-            self._set_problem(exc if isinstance(exc, ServiceError) else SandboxUnavailable(
-                f"Sandboxes fail to start: {exc}"))
+            self._set_problem(exc)
             self._back_off()
         else:
             self._set_problem(None)
@@ -280,35 +321,13 @@ class Pool:
         self._retry_at = time.monotonic() + self._backoff
         self._backoff = min(self._backoff * 2, MAX_BACKOFF)
 
-    def _set_problem(self, problem: ServiceError | None) -> None:
-        """Record why sandboxes cannot start; waiting requests learn it at once."""
+    def _set_problem(self, problem: Exception | None) -> None:
+        """Record why sandboxes cannot start; waiting requests learn it at once. Only
+        ServiceErrors are kept: they are what a request may raise (anything else would
+        escape as a 500)."""
+        if problem is not None and not isinstance(problem, ServiceError):
+            problem = SandboxUnavailable(f"Sandboxes fail to start: {problem}")
         changed = (problem is None) != (self.problem is None)
         self.problem = problem
         if changed or problem is not None:
             self._spawn(self._notify())
-
-    def _is_leftover(self, info: dict, own: bool) -> bool:
-        owner = info.get("Labels", {}).get(OWNER_LABEL, "")
-        if owner == self.owner:
-            return own
-        host, _, rest = owner.partition("/")
-        pid = rest.partition("/")[0]
-        if host == socket.gethostname() and pid.isdigit():
-            return not _process_exists(int(pid))
-        # Another machine's service may still use its running containers; exited ones
-        # are leftovers whoever made them.
-        return info.get("State") != "running"
-
-
-def _is_missing(exc: BaseException) -> bool:
-    return isinstance(exc, aiodocker.DockerError) and exc.status == 404
-
-
-def _process_exists(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

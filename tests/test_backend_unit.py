@@ -38,19 +38,20 @@ class FakePool:
         self.settings, self.sandbox, self.problem = settings, sandbox, problem
         self.released, self.image_id = [], "sha256:fake"
 
-    async def acquire(self):
+        self.tokens = []  # the session each acquire asked for
+
+    async def acquire(self, token=None):
+        self.tokens.append(token)
         if self.problem:
             raise self.problem
-        return self.sandbox
+        return self.sandbox, None
 
-    def release(self, sandbox):
+    def release(self, sandbox, session):
         self.released.append(sandbox)
+        return "fake-token"
 
-    def stats(self):
-        return {"ready": 1}
-
-    def wake(self):
-        pass
+    def health(self, engine_answers):
+        return {"image_id": self.image_id, "pool": {"ready": 1}, "sessions": {"live": 0}}, None
 
 
 class FakeDocker:

@@ -24,6 +24,7 @@ import os
 import select
 import shutil
 import signal
+import time
 
 #: Control lines (PID 1 only) start with this byte; the service trusts only these.
 CONTROL = b"!"
@@ -166,9 +167,11 @@ class Outcome:
         self.status = None  # os.waitpid status of the run's child
         self.stopped = False
         self.memory = False
+        self.cleanup_ms = 0.0  # emptying /tmp and restoring it (for benchmarks)
 
     def as_event(self):
-        event = {"type": "ended", "stopped": self.stopped, "memory": self.memory}
+        event = {"type": "ended", "stopped": self.stopped, "memory": self.memory,
+                 "cleanup_ms": self.cleanup_ms}
         if self.status is not None and os.WIFSIGNALED(self.status):
             event["signal"] = os.WTERMSIG(self.status)
         elif self.status is not None:
@@ -239,9 +242,11 @@ def serve_one(run_child, requests, out_fd, after_cleanup):
         outcome.memory = kills_before is None or kills_after != kills_before
     # Not caught: a sandbox that cannot be cleaned must die (the service then ends the
     # session) rather than serve another run.
+    cleanup_started = time.perf_counter()
     empty_dir(os.environ.get("TMPDIR", "/tmp"))
     remove_sysv_ipc()
     after_cleanup()
+    outcome.cleanup_ms = round((time.perf_counter() - cleanup_started) * 1000, 1)
     if outcome.stopped is None:  # stdin closed: the service is done with us
         return False
     write_all(out_fd, CONTROL + json.dumps(outcome.as_event()).encode() + b"\n")
