@@ -12,6 +12,18 @@ import { isDark, watchScheme } from './theme.js';
 import { Toolbar } from './toolbar.js';
 
 const ACE_FAILED = 'The code editor could not be loaded; cells are edited as plain text.';
+const SESSION_KEY = 'livegallery-session';
+
+/** The tab's session token (sessionStorage: kept across this tab's pages, no other tab). */
+function storedSession() {
+  try { return globalThis.sessionStorage?.getItem(SESSION_KEY) || null; } catch { return null; }
+}
+
+function storeSession(token) {
+  try {
+    if (typeof token === 'string' && token) globalThis.sessionStorage?.setItem(SESSION_KEY, token);
+  } catch { /* storage disabled: the next run simply gets a fresh sandbox */ }
+}
 
 class LivePage {
   constructor(doc, config, cellEls) {
@@ -59,11 +71,13 @@ class LivePage {
     this.markRunning(0);
     const outcome = await runCells(codes, {
       urls: this.urls,
+      session: storedSession(),
       timeoutMs: this.config.requestTimeout * 1000,
       signal: this.abort.signal,
       onEvent: (event) => this.onEvent(run, event),
     });
     this.markRunning(-1);
+    if (outcome.result) storeSession(outcome.result.session);
     if (outcome.result) this.showResult(outcome.result, run, performance.now() - started);
     else this.showFailure(outcome.failure);
     this.abort = null;

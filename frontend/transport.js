@@ -6,13 +6,19 @@
 // ok or not) or {failure} (see messages.failureMessage for the shapes).
 // No DOM access: WebSocket, fetch and timers come in through options so Node
 // tests can fake them.
+//
+// Sessions: a result carries `session`, a token for the reader's sandbox. Passed
+// back as opts.session, it goes both in the body and as the `session` query
+// parameter (a proxy in front of several hosts routes on it); the server runs
+// the cells in that sandbox if it still exists, else in a fresh one.
 
 import { parseRetryAfter } from './messages.js';
 
 /**
  * @param {string[]} cells   the Python source of every cell, in order
- * @param {object}   opts    {urls: {run, stream}, timeoutMs, signal (Stop), onEvent,
- *                            WebSocketImpl, fetchImpl, connectTimeoutMs, stopGraceMs}
+ * @param {object}   opts    {urls: {run, stream}, session, timeoutMs, signal (Stop),
+ *                            onEvent, WebSocketImpl, fetchImpl, connectTimeoutMs,
+ *                            stopGraceMs}
  */
 export async function runCells(cells, opts) {
   const o = {
@@ -30,13 +36,25 @@ export async function runCells(cells, opts) {
   return runOverHttp(cells, o);
 }
 
+/** `url` with the session token as its `session` query parameter (none: unchanged). */
+export function withSession(url, session) {
+  if (!session || !url) return url;
+  const sep = url.includes('?') ? '&' : '?';
+  return `${url}${sep}session=${encodeURIComponent(session)}`;
+}
+
+/** The request body: the cells, and the session token when there is one. */
+function requestBody(cells, o) {
+  return JSON.stringify(o.session ? { cells, session: o.session } : { cells });
+}
+
 /** Resolves to {result}, {failure}, or {fallback: true} when the socket never opened. */
 export function runOverSocket(cells, o) {
   return new Promise((resolve) => {
     if (!o.WebSocketImpl || !o.urls.stream) { resolve({ fallback: true }); return; }
     let ws;
     try {
-      ws = new o.WebSocketImpl(o.urls.stream);
+      ws = new o.WebSocketImpl(withSession(o.urls.stream, o.session));
     } catch {
       resolve({ fallback: true });
       return;
@@ -78,7 +96,7 @@ export function runOverSocket(cells, o) {
 
     ws.onopen = () => {
       opened = true;
-      ws.send(JSON.stringify({ cells }));
+      ws.send(requestBody(cells, o));
     };
     ws.onmessage = (message) => {
       let event;
@@ -127,10 +145,10 @@ export async function runOverHttp(cells, o) {
   o.signal?.addEventListener('abort', onAbort);
   const timer = setTimeout(() => abort('timeout'), o.timeoutMs);
   try {
-    const response = await o.fetchImpl(o.urls.run, {
+    const response = await o.fetchImpl(withSession(o.urls.run, o.session), {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
-      body: JSON.stringify({ cells }),
+      body: requestBody(cells, o),
       signal: controller.signal,
     });
     const body = await response.json().catch(() => null);
