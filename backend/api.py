@@ -209,24 +209,29 @@ async def _first_message(ws: web.WebSocketResponse, settings: Settings):
 async def _stream_run(ws: web.WebSocketResponse, pool, cells: list[str],
                       token: str | None) -> None:
     stop = asyncio.Event()
+    gone = asyncio.Event()  # the client went away (a Stop alone keeps the session)
 
     async def listen():
         # A stop message, or the client going away, kills the run at once.
         async for message in ws:
             if message.type == WSMsgType.TEXT and _is_stop(message.data):
                 stop.set()
+        gone.set()
         stop.set()
 
     async def send(event: dict):
         try:
             await ws.send_json(event)
         except (ConnectionError, RuntimeError):
+            gone.set()
             stop.set()
 
     listener = asyncio.create_task(listen())
     try:
         result = await run_cells(pool, cells, send, stop, session=token)
         await send({"type": "done", "result": result})
+        if gone.is_set():
+            pool.end_session(result.get("session"))  # nobody can send this token back
     finally:
         listener.cancel()
 

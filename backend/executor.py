@@ -80,6 +80,7 @@ class Sandbox:
         self.created = time.monotonic()
         self.alive = True  # False once the container may not serve another run
         self.runs = 0
+        self.reusable = False  # the harness serves many runs (its ready event says)
         self._settled = True  # the harness said ``ended`` for the last run
         self._run_bytes = 0
         self._events: asyncio.Queue = asyncio.Queue()
@@ -124,6 +125,8 @@ class Sandbox:
             raise SandboxFailed("the sandbox was not ready in time") from None
         if not (isinstance(item, dict) and item.get("type") == "ready"):
             raise SandboxFailed(f"the sandbox failed to start: {self.stderr_tail()}")
+        # An image built before fork-server harnesses serves one run: never reuse it.
+        self.reusable = item.get("reusable") is True
 
     async def destroy(self) -> None:
         """Kill and remove the container. Raises if the engine cannot be reached."""
@@ -234,6 +237,8 @@ class Sandbox:
         serve another run. A sandbox that does not settle in time is killed."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + SETTLE_TIMEOUT
+        if not self.reusable:
+            await self._kill()
         while self.alive and not self._settled:
             try:
                 item = await self._next(None, max(0.0, deadline - loop.time()))

@@ -113,7 +113,8 @@ class Pool:
     def release(self, sandbox: Sandbox, session: Session | None) -> str | None:
         """The run's result is final. Returns the session token its answer carries (None:
         no session); the sandbox is cleaned up and kept for it, or destroyed."""
-        if session is None and self.sessions.enabled and sandbox.alive and not self._closed:
+        if (session is None and self.sessions.enabled and sandbox.alive and sandbox.reusable
+                and not self._closed):
             session, evicted = self.sessions.open(sandbox)
             for old in evicted:
                 self._discard(old.sandbox)
@@ -122,6 +123,17 @@ class Pool:
             return None
         self._spawn(self._settle(sandbox, session))
         return session.token
+
+    def end_session(self, token: str | None) -> None:
+        """Nobody can use this token (its answer never reached the client): end it now
+        rather than after the idle time."""
+        session = self.sessions.find(token)
+        if session is None:
+            return
+        self.sessions.close(session)
+        if not session.busy:  # a busy one is destroyed when it settles (it is closed)
+            self._discard(session.sandbox)
+            self._changed()
 
     def health(self, engine_answers: bool) -> tuple[dict, ServiceError | None]:
         """What health reports, and the problem that makes the service unavailable."""

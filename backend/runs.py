@@ -36,6 +36,9 @@ async def run_cells(pool: Pool, cells: list[str], on_event: EventSink | None = N
             log.warning("sandbox %s broke before the run (attempt %d): %s",
                         sandbox.id[:12], attempt, exc)
             session = None  # that session's sandbox is gone: a fresh one, transparently
+        except asyncio.CancelledError:
+            sandbox.alive = False  # mid-run, its process may still go on: never keep it
+            raise
         finally:
             token = pool.release(sandbox, kept)
     else:

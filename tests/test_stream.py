@@ -41,7 +41,7 @@ async def test_events_stream_in_order_and_done_matches_post(warm_service):
     assert events[0]["data"] == "a\n" and events[3]["mime"] == "image/png"
     result = events[-1]["result"]
     status, posted = warm_service.run(cells)
-    assert set(result) == set(posted) == {"ok", "cells", "error", "duration_ms"}
+    assert set(result) == set(posted) == {"ok", "cells", "error", "duration_ms", "session"}
     strip = lambda r: [(c["stdout"], c["stderr"], len(c["images"])) for c in r["cells"]]
     assert strip(result) == strip(posted) == [("a\nb\n", "", 0), ("", "", 1), ("", "warn\n", 0)]
     assert events[3]["data"] == result["cells"][1]["images"][0]["data"]
@@ -75,11 +75,13 @@ async def test_stop_kills_the_run(warm_service):
     assert result["error"]["kind"] == "stopped" and result["error"]["cell"] == 0
     assert result["cells"][0]["stdout"] == "go\n"
     assert result["duration_ms"] < warm_service.settings["timeout"] * 1000
+    assert result["session"]  # Stop kills the run, not the reader's session
     warm_service.wait_idle()
-    assert len(containers(owner)) == warm_service.health()[1]["pool"]["ready"]
+    health = warm_service.health()[1]
+    assert len(containers(owner)) == health["pool"]["ready"] + health["sessions"]["live"]
 
 
-async def test_disconnect_kills_the_container(warm_service):
+async def test_disconnect_kills_the_run_and_its_container(warm_service):
     owner = warm_service.owner
     before = set(containers(owner))
     async with aiohttp.ClientSession() as session:
@@ -94,7 +96,9 @@ async def test_disconnect_kills_the_container(warm_service):
     assert time.monotonic() - start < 3
     warm_service.wait_idle()
     used = before - set(containers(owner))
-    assert len(used) == 1  # exactly the one that ran is gone; the pool refilled
+    # Exactly the one that ran is gone (its token never reached anyone: no session kept);
+    # the pool refilled.
+    assert len(used) == 1
 
 
 async def test_bad_first_message_gets_an_error_event(warm_service):

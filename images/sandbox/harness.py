@@ -3,7 +3,8 @@
 Protocol (one container serves one reader's runs, one at a time; see forkserver.py):
 
 1. At start the harness (PID 1) imports the modules named in ``LIVEGALLERY_PRELOAD``
-   (comma-separated), warms matplotlib up, and writes ``{"type": "ready"}``.
+   (comma-separated), warms matplotlib up, and writes ``{"type": "ready", "reusable":
+   true}`` (``reusable``: it serves many runs; a harness without it serves one).
 2. It reads one JSON line from stdin: ``{"cells": ["<python>", ...]}`` and answers
    ``{"type": "started"}`` at once.
 3. A child forked from PID 1 runs the cells in order in one fresh namespace and writes
@@ -277,7 +278,7 @@ def main():
     gc.collect()
     gc.freeze()
     forkserver.harden_pid1()
-    emit({"type": "ready"})
+    emit({"type": "ready", "reusable": True})  # serves many runs (older harnesses: one)
     requests = forkserver.LineReader(0)
     while (cells := read_request(requests)) is not None:
         emit({"type": "started"})  # tells the service this sandbox is alive and took the run
