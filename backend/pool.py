@@ -49,7 +49,7 @@ class Pool:
         self.settings = settings
         self.owner = new_owner()
         self.ready: deque[Sandbox] = deque()
-        self.busy: set[Sandbox] = set()  # running, or cleaning up after a run
+        self.busy: set[Sandbox] = set()  # running a run
         self.sessions = Sessions(settings)
         self.starting = 0
         self.waiting = 0  # requests queued, for any sandbox
@@ -118,10 +118,14 @@ class Pool:
             session, evicted = self.sessions.open(sandbox)
             for old in evicted:
                 self._discard(old.sandbox)
+        # The run's slot is free now: the harness's cleanup takes a millisecond of the
+        # sandbox's own CPU. Only this session waits for it (it stays busy until then).
+        self.busy.discard(sandbox)
         if session is None or not sandbox.alive:
             self._end_run(sandbox, session, keep=False)
             return None
         self._spawn(self._settle(sandbox, session))
+        self._changed()
         return session.token
 
     def end_session(self, token: str | None) -> None:
@@ -211,7 +215,6 @@ class Pool:
         self._end_run(sandbox, session, keep and not self._closed)
 
     def _end_run(self, sandbox: Sandbox, session: Session | None, keep: bool) -> None:
-        self.busy.discard(sandbox)
         if keep and not session.closed:
             session.busy = False
             self.sessions.touch(session)

@@ -121,6 +121,7 @@ def test_namespace_is_shared_across_cells_but_not_runs(warm_service):
     status, body = warm_service.run(code="print(secret)")
     assert body["error"]["kind"] == "exception" and "NameError" in body["error"]["message"]
     status, body = warm_service.run(code="import os\nprint(sorted(os.listdir('/tmp')))")
+    assert status == 200, body
     assert ".matplotlib" in body["cells"][0]["stdout"] and "fill" not in body["cells"][0]["stdout"]
 
 
