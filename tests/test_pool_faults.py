@@ -181,3 +181,18 @@ def test_a_module_that_cannot_be_preloaded_does_not_break_the_pool():
         assert status == 200 and body["cells"][0]["stdout"] == "3\n"
     finally:
         assert service.stop() == 0
+
+
+def test_an_image_docker_refuses_is_a_clear_503_not_a_500():
+    # Docker answers 400 for an invalid reference; that problem used to escape as a 500.
+    service = Service(image="Not-A-Valid:Reference", pool_size=1)
+    service.start(wait_ready=False)
+    try:
+        status, body = service.wait_until(
+            lambda: (r := service.run(code="print(1)"))[0] != 200 and r, 15, "a refusal")
+        assert status == 503 and body["error"]["kind"] == "sandbox_unavailable", body
+        assert "Docker refused" in body["error"]["message"]
+        status, body = service.health()
+        assert status == 503 and "Docker refused" in body["error"]["message"]
+    finally:
+        assert service.stop() == 0

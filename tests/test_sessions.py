@@ -66,6 +66,7 @@ libc = ctypes.CDLL(None, use_errno=True)
 shm = libc.shmget(0x1234, 4096, 0o1666)  # IPC_CREAT | 0666: outlives its process
 print('shm', shm >= 0)
 print('ptrace', libc.ptrace(16, 1, 0, 0), ctypes.get_errno())  # PTRACE_ATTACH -> EPERM
+print('mq', libc.mq_open(b'/left', 0o100 | 2, 0o600, None))  # O_CREAT|O_RDWR: refused
 try:
     open('/proc/1/mem', 'rb').read(1)
     print('mem read')
@@ -91,6 +92,7 @@ def test_a_readers_next_run_reuses_the_sandbox_and_sees_nothing_of_the_last(serv
     assert first["ok"], first["error"]
     out = first["cells"][0]["stdout"]
     assert "shm True" in out and "ptrace -1 1" in out and "mem PermissionError" in out
+    assert "mq -1" in out
     state = re.search(r"pid1 still (\w)", out).group(1)
     assert state in "RS"  # none of the signals reached PID 1 (SIGSTOP would make it T)
     token = first["session"]
