@@ -24,6 +24,7 @@ import aiodocker
 import aiohttp
 
 from .config import Settings
+from .events import EOF, Control, EventStream, Overflow
 from .errors import DockerUnavailable, ImageMissing, SandboxFailed, SandboxUnavailable
 from .hardening import container_config
 from .results import LimitExceeded, RunResult
@@ -38,22 +39,11 @@ CALL_TIMEOUT = 15.0
 
 EventSink = Callable[[dict], Awaitable[None]]
 
-_EOF = object()
-
-
-class _Overflow:
-    """The sandbox wrote more than any run may: stop reading it."""
-
-
 #: After a run, the harness kills its processes and empties /tmp within milliseconds; one
 #: that takes longer than this is broken (or flooded with files) and is removed.
 SETTLE_TIMEOUT = 10.0
 
 DOCKER_ERRORS = (aiodocker.DockerError, aiohttp.ClientError, OSError, asyncio.TimeoutError)
-
-
-class _Control(dict):
-    """A control line (``!{...}``) that only the harness's PID 1 can write."""
 
 
 def docker_failure(exc: BaseException) -> Exception:
@@ -82,10 +72,7 @@ class Sandbox:
         self.runs = 0
         self.reusable = False  # the harness serves many runs (its ready event says)
         self._settled = True  # the harness said ``ended`` for the last run
-        self._run_bytes = 0
-        self._events: asyncio.Queue = asyncio.Queue()
-        self._stderr_tail = b""
-        self._reader = asyncio.create_task(self._read(), name=f"sandbox-read-{self.id[:12]}")
+        self.events = EventStream(stream, self._budget(), self.id[:12], self._stream_ended)
 
     # -- life cycle ---------------------------------------------------------------
 
@@ -119,7 +106,7 @@ class Sandbox:
         it could not preload, say) is kept for diagnostics only."""
         try:
             async with asyncio.timeout(self.settings.ready_timeout):
-                while isinstance(item := await self._events.get(), tuple):
+                while isinstance(item := await self.events.queue.get(), tuple):
                     pass
         except TimeoutError:
             raise SandboxFailed("the sandbox was not ready in time") from None
@@ -131,14 +118,16 @@ class Sandbox:
     async def destroy(self) -> None:
         """Kill and remove the container. Raises if the engine cannot be reached."""
         self.alive = False
-        self._reader.cancel()
+        self.events.task.cancel()
         with contextlib.suppress(Exception):
             await self.stream.close()
         await remove_container(self.container)
 
     def stderr_tail(self) -> str:
-        text = self._stderr_tail.decode("utf-8", "replace").strip()
-        return text[-500:] or "no output"
+        return self.events.stderr_tail()
+
+    def _stream_ended(self) -> None:
+        self.alive = False
 
     # -- reading ------------------------------------------------------------------
 
@@ -146,53 +135,6 @@ class Sandbox:
         """The most a run may legitimately send, plus room for the JSON around it."""
         s = self.settings
         return 2 * (s.max_output_bytes + s.max_images * s.max_image_bytes) + 1_000_000
-
-    async def _read(self) -> None:
-        """Parse the attach stream into events; stop at EOF or past any run's budget."""
-        buffer = b""
-        try:
-            while (message := await self.stream.read_out()) is not None:
-                self._run_bytes += len(message.data)
-                if self._run_bytes > self._budget():
-                    self._events.put_nowait(_Overflow())
-                    return
-                if message.stream == 2:  # raw bytes on fd 2/1: stderr of the running cell
-                    self._stderr_tail = (self._stderr_tail + message.data)[-2000:]
-                    self._events.put_nowait(("raw", message.data))
-                    continue
-                buffer += message.data
-                *lines, buffer = buffer.split(b"\n")
-                for line in lines:
-                    self._events.put_nowait(_parse(line))
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # the connection to the engine broke
-            log.debug("attach stream of %s ended: %r", self.id[:12], exc)
-        finally:
-            self.alive = False
-            self._events.put_nowait(_EOF)
-
-    async def _next(self, stop: asyncio.Event | None, timeout: float):
-        """The next event, or ``"stop"``, or raises TimeoutError."""
-        if not self._events.empty():
-            return self._events.get_nowait()
-        if stop is None:
-            async with asyncio.timeout(timeout):
-                return await self._events.get()
-        getter = asyncio.ensure_future(self._events.get())
-        stopper = asyncio.ensure_future(stop.wait())
-        try:
-            done, _ = await asyncio.wait({getter, stopper}, timeout=timeout,
-                                         return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            stopper.cancel()
-            if not getter.done():
-                getter.cancel()
-        if getter in done:  # an event that came with the stop is handled first
-            return getter.result()
-        if stopper in done:
-            return "stop"
-        raise TimeoutError
 
     # -- running ------------------------------------------------------------------
 
@@ -206,12 +148,11 @@ class Sandbox:
         """
         if not self._settled:
             raise SandboxFailed("the previous run has not settled")
-        self._drain()
-        self._run_bytes = 0
+        self.events.new_run()
         self.runs += 1
         await self._send({"cells": cells})
         try:
-            first = await self._next(None, ACK_TIMEOUT)
+            first = await self.events.next(None, ACK_TIMEOUT)
         except TimeoutError:
             await self._kill()
             raise SandboxFailed("the sandbox did not answer") from None
@@ -241,30 +182,22 @@ class Sandbox:
             await self._kill()
         while self.alive and not self._settled:
             try:
-                item = await self._next(None, max(0.0, deadline - loop.time()))
+                item = await self.events.next(None, max(0.0, deadline - loop.time()))
             except TimeoutError:
                 log.warning("sandbox %s did not settle in time", self.id[:12])
                 await self._kill()
                 break
-            if item is _EOF or isinstance(item, _Overflow):
+            if item is EOF or isinstance(item, Overflow):
                 await self._kill()
-            elif isinstance(item, _Control):
+            elif isinstance(item, Control):
                 self._ended(item)
         return self.alive and self._settled
 
-    def _ended(self, control: "_Control") -> None:
+    def _ended(self, control: "Control") -> None:
         """The harness's ``ended`` line: a run killed for memory ends the sandbox too."""
         self._settled = control.get("type") == "ended"
         if not self._settled or control.get("memory"):
             self.alive = False
-
-    def _drain(self) -> None:
-        """Forget what a previous run left queued (its output after the result)."""
-        while not self._events.empty():
-            item = self._events.get_nowait()
-            if item is _EOF:
-                self._events.put_nowait(item)
-                return
 
     async def _send(self, request: dict) -> None:
         data = json.dumps(request).encode("utf-8") + b"\n"
@@ -278,18 +211,18 @@ class Sandbox:
                     stop: asyncio.Event | None, deadline: float, decoder) -> None:
         loop = asyncio.get_running_loop()
         while True:
-            item = await self._next(stop, max(0.0, deadline - loop.time()))
+            item = await self.events.next(stop, max(0.0, deadline - loop.time()))
             if item == "stop":
                 await self._stop_run()
                 result.fail("stopped", "The run was stopped.", cell=result.current)
                 return
-            if item is _EOF:
+            if item is EOF:
                 await self._explain_exit(result)
                 return
-            if isinstance(item, _Overflow):
+            if isinstance(item, Overflow):
                 await self._kill()  # it wrote past any run's budget: not worth keeping
                 raise LimitExceeded("The code wrote more output than allowed and was stopped.")
-            if isinstance(item, _Control):
+            if isinstance(item, Control):
                 self._ended(item)
                 self._explain_end(item, result)
                 return
@@ -367,19 +300,6 @@ class Sandbox:
         with contextlib.suppress(*DOCKER_ERRORS):
             async with asyncio.timeout(CALL_TIMEOUT):
                 await self.container.kill()
-
-
-def _parse(line: bytes):
-    if line.startswith(b"!"):  # PID 1's control line (run lines never start so)
-        with contextlib.suppress(ValueError):
-            control = json.loads(line[1:])
-            if isinstance(control, dict):
-                return _Control(control)
-    try:
-        event = json.loads(line)
-    except ValueError:
-        return ("raw", line + b"\n")
-    return event if isinstance(event, dict) else ("raw", line + b"\n")
 
 
 async def remove_container(container) -> None:

@@ -16,7 +16,6 @@ import asyncio
 import json
 import statistics
 import sys
-import time
 from pathlib import Path
 
 import aiohttp
@@ -94,4 +93,3 @@ async def print_arrivals(url: str, rate: float, duration: float) -> dict:
 
 if __name__ == "__main__":  # a quick look against a running service
     print(json.dumps(asyncio.run(idle_reader(sys.argv[1], 1)), indent=1))
-    _ = time

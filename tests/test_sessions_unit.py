@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import time
 
 import aiodocker
 import pytest
@@ -115,4 +114,3 @@ async def test_session_from_body_or_query_reaches_the_pool(make_client):  # noqa
     assert pool.tokens == ["tok-body", "tok-query", "b", "tok-ws"]
     resp = await client.post("/api/v1/run", json={"code": "1", "session": ["x"]})
     assert resp.status == 400 and "session" in (await resp.json())["error"]["message"]
-    _ = time
