@@ -278,7 +278,7 @@ class Pool:
             if stale or old or not sandbox.alive:
                 self.ready.remove(sandbox)
                 self._discard(sandbox)
-        ended = self.sessions.expired()
+        ended = self.sessions.expired(self.image_id)
         for session in ended:
             self._discard(session.sandbox)
         if ended:

@@ -8,7 +8,7 @@ this host, for a proxy that routes on it), maps to exactly one sandbox, is never
 to another, and is forgotten with its sandbox: it cannot reach any other container.
 
 Sessions end after ``session_idle`` seconds without a run, after ``session_max_age``,
-when their container breaks, and on shutdown; at most ``max_sessions`` live at once (the
+when their container breaks or its image was rebuilt, and on shutdown; at most ``max_sessions`` live at once (the
 least recently used idle one makes room). ``max_sessions = 0`` turns sessions off.
 """
 
@@ -81,12 +81,13 @@ class Sessions:
         session.closed = True
         self._live.pop(session.token, None)
 
-    def expired(self) -> list[Session]:
-        """Idle sessions past their idle time or age, or whose sandbox broke: closed."""
+    def expired(self, image_id: str | None) -> list[Session]:
+        """Idle sessions past their idle time or age, whose sandbox broke, or of an image
+        the tag no longer names (rebuilt): closed."""
         now, s = time.monotonic(), self.settings
         ended = [x for x in self._live.values() if not x.busy and (
             now - x.last_used > s.session_idle or now - x.created > s.session_max_age
-            or not x.sandbox.alive)]
+            or not x.sandbox.alive or x.sandbox.image_id != image_id)]
         for session in ended:
             self.close(session)
         return ended

@@ -23,6 +23,7 @@ class Box:
 
     def __init__(self):
         self.alive = True
+        self.image_id = "sha256:one"
 
 
 def test_tokens_are_random_and_carry_the_node_prefix():
@@ -68,8 +69,10 @@ def test_idle_and_old_sessions_expire():
     idle.last_used -= 11
     old.created -= 101
     running.last_used -= 50  # busy: never expired under its run
-    assert set(sessions.expired()) == {idle, old}
+    assert set(sessions.expired("sha256:one")) == {idle, old}
     assert sessions.all() == [running]
+    running.busy = False
+    assert sessions.expired("sha256:rebuilt") == [running]  # the image tag moved on
 
 
 def test_docker_failure_names_an_error_without_a_message():
