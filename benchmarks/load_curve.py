@@ -65,7 +65,8 @@ async def measure(service: Service, quick: bool) -> dict:
         service.wait_idle(60)
         log(f"  readers at {rate}/s")
         out["readers"][rate] = await reader_arrivals(url, rate, duration)
-        log(f"    {out['readers'][rate]}")
+        log("    " + ", ".join(f"{k} {v:.2f}" for k, v in out["readers"][rate].items()
+                                if isinstance(v, (int, float))))
     out["capacity_readers_per_s"] = capacity(out["readers"], limit)
     idle_print = out["print"][PRINT_RATES[0]]["p50_ms"]
     out["capacity_print_per_s"] = capacity(out["print"], 2 * idle_print) if idle_print else None
@@ -76,7 +77,7 @@ async def measure(service: Service, quick: bool) -> dict:
 def ms(value) -> str:
     if value is None:
         return "-"
-    if value == float("inf"):
+    if value != value or value == float("inf"):  # NaN or endless: 429s among them
         return "∞"
     return f"{value:,.0f}" if value >= 100 else f"{value:.1f}"
 

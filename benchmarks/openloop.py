@@ -79,7 +79,7 @@ class Runs:
                 "other_errors": sum(not s["ok"] and s["status"] != 429
                                     for s in self.samples),
                 "reused": sum(s["reused"] for s in self.samples),
-                "runs_per_s": ok / elapsed}
+                "runs_per_s": ok / elapsed, "samples": self.samples}
 
 
 async def open_loop(rate: float, duration: float, one_arrival) -> Runs:
