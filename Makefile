@@ -10,7 +10,8 @@ IMAGE  ?= livegallery-sandbox:latest
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: demo test docs image docker venv browser node clean bench
+.PHONY: demo test docs image docker venv browser node clean bench nginx \
+        deploy deploy-down test-deploy gvisor test-gvisor bench-runtime
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -45,9 +46,36 @@ demo: docs image
 	$(PY) -m livegallery.backend --host $(HOST) --port $(PORT) \
 	  --image $(IMAGE) --static-dir docs/_build/html
 
-test: venv node image browser
+test: venv node image browser nginx
 	node --test tests/js/
 	LIVEGALLERY_IMAGE=$(IMAGE) $(VENV)/bin/pytest -q
+
+# Debian's nginx for the config tests (never started as a system service).
+nginx:
+	@command -v nginx >/dev/null || scripts/ensure-packages.sh nginx-light
+
+# The production stack (docs/operators.rst): nginx + backend in docker compose.
+deploy:
+	deploy/up.sh
+
+deploy-down:
+	deploy/down.sh
+
+# Slow checks of the deployment: several backends behind a real nginx (load, a host
+# killed and back, session routing, retries), and the compose stack end to end.
+test-deploy: venv image nginx
+	LIVEGALLERY_IMAGE=$(IMAGE) $(VENV)/bin/pytest -q -m deploy tests/test_multihost.py tests/test_deploy_stack.py
+
+# gVisor: install runsc, register it with dockerd, run the hostile-input tests under it.
+gvisor: docker
+	scripts/setup-gvisor.sh
+
+test-gvisor: venv image gvisor
+	LIVEGALLERY_RUNTIME=runsc LIVEGALLERY_IMAGE=$(IMAGE) $(VENV)/bin/pytest -q \
+	  tests/test_sandbox_limits.py tests/test_gvisor.py
+
+bench-runtime: venv image gvisor
+	$(PY) benchmarks/runtime_cost.py --image $(IMAGE)
 
 bench: venv image
 	$(PY) benchmarks/run.py --image $(IMAGE)

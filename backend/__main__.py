@@ -9,6 +9,7 @@ from aiohttp import web
 
 from .app import create_app
 from .config import argument_parser, from_env
+from .metrics import AccessLogger, setup_logging
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -17,12 +18,14 @@ def main(argv: list[str] | None = None) -> None:
         settings = from_env(**vars(args))
     except (TypeError, ValueError) as exc:
         sys.exit(f"livegallery-backend: {exc}")
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    setup_logging(logging.INFO)
     try:
         app = create_app(settings)
     except ValueError as exc:
         sys.exit(f"livegallery-backend: {exc}")
-    web.run_app(app, host=settings.host, port=settings.port, access_log=None,
+    web.run_app(app, host=settings.host, port=settings.port,
+                access_log_class=AccessLogger,
+                access_log=logging.getLogger("livegallery.access"),
                 print=lambda _: print(f"livegallery backend on http://{settings.host}:"
                                       f"{settings.port}/ (image {settings.image})", flush=True))
 

@@ -11,14 +11,16 @@ import asyncio
 import contextlib
 import json
 import logging
+import time
 from urllib.parse import urlsplit
 
 from aiohttp import WSMsgType, web
 
 from . import __version__
 from .config import Settings
-from .errors import BadRequest, Forbidden, ServiceError, TooLarge
+from .errors import BadRequest, Busy, Forbidden, ServiceError, TooLarge
 from .executor import DOCKER_ERRORS, docker_failure
+from .metrics import TimedPool, count_refused, count_run
 from .runs import run_cells
 
 log = logging.getLogger(__name__)
@@ -169,13 +171,26 @@ async def run(request: web.Request) -> web.Response:
     payload = parse_json(await read_body(request))
     cells = parse_cells(payload, request.app[SETTINGS])
     token = parse_session(payload, request)
-    return web.json_response(await run_cells(request.app[POOL], cells, session=token))
+    return web.json_response(await measured_run(request.app[POOL], cells, session=token))
+
+
+async def measured_run(pool, cells: list[str], *args, **kwargs) -> dict:
+    """``run_cells`` with its outcome, duration and queue wait counted for /metrics."""
+    started = time.perf_counter()
+    try:
+        result = await run_cells(TimedPool(pool), cells, *args, **kwargs)
+    except ServiceError as exc:
+        count_refused(exc.kind)
+        raise
+    count_run(result, time.perf_counter() - started)
+    return result
 
 
 async def stream(request: web.Request) -> web.WebSocketResponse:
     """Like ``run``, with events sent as they happen and ``{"type": "stop"}`` accepted."""
     check_origin(request)
     settings: Settings = request.app[SETTINGS]
+    refuse_if_full(request.app[POOL], settings)
     ws = web.WebSocketResponse(heartbeat=20, max_msg_size=settings.max_body_bytes)
     await ws.prepare(request)
     try:
@@ -191,6 +206,17 @@ async def stream(request: web.Request) -> web.WebSocketResponse:
     finally:
         await ws.close()
     return ws
+
+
+def refuse_if_full(pool, settings: Settings) -> None:
+    """A stream asked for while every slot and queue place is taken is refused with a
+    plain 429 before the upgrade, so a proxy can try another host (a refusal inside the
+    stream cannot be retried). A stream accepted here may still meet a busy event."""
+    stats = pool.stats()
+    taken = stats.get("in_use", 0) + stats.get("waiting", 0)
+    if taken >= settings.max_concurrent + settings.queue_size:
+        count_refused(Busy.kind)
+        raise Busy("All sandboxes are busy and the queue is full; try again shortly.")
 
 
 async def _first_message(ws: web.WebSocketResponse, settings: Settings):
@@ -228,7 +254,7 @@ async def _stream_run(ws: web.WebSocketResponse, pool, cells: list[str],
 
     listener = asyncio.create_task(listen())
     try:
-        result = await run_cells(pool, cells, send, stop, session=token)
+        result = await measured_run(pool, cells, send, stop, session=token)
         await send({"type": "done", "result": result})
         if gone.is_set():
             pool.end_session(result.get("session"))  # nobody can send this token back

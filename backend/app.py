@@ -10,6 +10,7 @@ from aiohttp import web
 
 from .api import DOCKER, POOL, SETTINGS, cors_middleware, error_middleware, setup_routes
 from .config import Settings
+from .metrics import metrics_middleware, setup_metrics
 from .pool import Pool
 from .site import setup_site
 
@@ -19,10 +20,11 @@ DEFAULT_DOCKER_URL = "unix:///var/run/docker.sock"
 def create_app(settings: Settings | None = None) -> web.Application:
     settings = settings or Settings()
     app = web.Application(client_max_size=settings.max_body_bytes,
-                          middlewares=[error_middleware, cors_middleware])
+                          middlewares=[metrics_middleware, error_middleware, cors_middleware])
     app[SETTINGS] = settings
     app.cleanup_ctx.append(docker_context)
     setup_routes(app)
+    setup_metrics(app, POOL)
     if settings.static_dir:
         setup_site(app, settings.static_dir)
     return app

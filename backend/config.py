@@ -20,6 +20,8 @@ DEFAULT_PRELOAD = (
 
 #: A node name: safe inside a token, a URL query and an nginx map regex.
 NODE_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,32}")
+#: A runtime name as dockerd's daemon.json "runtimes" keys them.
+RUNTIME_PATTERN = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 
 
 @dataclass(frozen=True)
@@ -67,8 +69,13 @@ class Settings:
     # This host's name among several behind one proxy: session tokens start with
     # "<node>." so the proxy can route a reader back to the host that holds the session.
     node: str = field(default="", metadata={"help": "host name in session tokens ([A-Za-z0-9_-])"})
+    # The OCI runtime of sandboxes as registered with dockerd ("" is the engine's default,
+    # runc; "runsc" is gVisor, see scripts/setup-gvisor.sh and docs/operators.rst).
+    runtime: str = field(default="", metadata={"help": "Docker runtime of sandboxes (e.g. runsc)"})
 
     def __post_init__(self) -> None:
+        if self.runtime and not RUNTIME_PATTERN.fullmatch(self.runtime):
+            raise ValueError(f"runtime must match {RUNTIME_PATTERN.pattern}, got {self.runtime!r}")
         if self.node and not NODE_PATTERN.fullmatch(self.node):
             raise ValueError(f"node must match {NODE_PATTERN.pattern}, got {self.node!r}")
         for f in fields(self):

@@ -27,6 +27,7 @@ from .config import Settings
 from .events import EOF, Control, EventStream, Overflow
 from .errors import DockerUnavailable, ImageMissing, SandboxFailed, SandboxUnavailable
 from .hardening import container_config
+from .metrics import CONTAINER_START
 from .results import LimitExceeded, RunResult
 
 log = logging.getLogger(__name__)
@@ -80,6 +81,7 @@ class Sandbox:
     async def start(cls, docker: aiodocker.Docker, settings: Settings, image_id: str,
                     owner: str) -> "Sandbox":
         config = container_config(settings, image_id, owner)
+        began = time.perf_counter()
         try:
             async with asyncio.timeout(CALL_TIMEOUT):
                 container = await docker.containers.create(config)
@@ -93,6 +95,7 @@ class Sandbox:
                 await container.start()
             sandbox = cls(container, stream, settings, image_id)
             await sandbox._wait_ready()
+            CONTAINER_START.observe(time.perf_counter() - began)
             return sandbox
         except BaseException as exc:
             with contextlib.suppress(Exception):

@@ -47,7 +47,7 @@ def container_config(settings: Settings, image: str, owner: str) -> dict:
 
 
 def host_config(settings: Settings, memory: int) -> dict:
-    return {
+    config = {
         "NetworkMode": "none",
         "CapDrop": ["ALL"],
         "SecurityOpt": ["no-new-privileges:true"],
@@ -75,3 +75,6 @@ def host_config(settings: Settings, memory: int) -> dict:
         "AutoRemove": False,
         "RestartPolicy": {"Name": "no"},
     }
+    if settings.runtime:  # e.g. gVisor's runsc; unset, the engine's default (runc)
+        config["Runtime"] = settings.runtime
+    return config

@@ -155,6 +155,7 @@ class Pool(PoolUpkeep):
             "starting": self.starting,
             "in_use": len(self.busy),
             "waiting": self.waiting,
+            "sessions": len(self.sessions.all()),  # live reader sessions (health details them)
             "owner": self.owner,  # the label value on this service's containers
         }
 

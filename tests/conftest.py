@@ -17,6 +17,11 @@ IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 def pytest_collection_modifyitems(config, items):
     """Tests marked ``docker`` need the engine and the image. Locally they are skipped
     when neither is there; in CI (CI=true) the run fails instead of passing by skipping."""
+    if "deploy" not in (config.getoption("markexpr") or ""):
+        # The deployment checks are slow: `make test-deploy` runs them (pytest -m deploy).
+        for item in items:
+            if item.get_closest_marker("deploy"):
+                item.add_marker(pytest.mark.skip(reason="slow deploy check: run with -m deploy"))
     needs_docker = [item for item in items if "docker" in item.keywords]
     if not needs_docker:
         return
