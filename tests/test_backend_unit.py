@@ -37,7 +37,6 @@ class FakePool:
     def __init__(self, settings, sandbox=None, problem=None):
         self.settings, self.sandbox, self.problem = settings, sandbox, problem
         self.released, self.image_id = [], "sha256:fake"
-
         self.tokens = []  # the session each acquire asked for
 
     async def acquire(self, token=None):
@@ -50,8 +49,11 @@ class FakePool:
         self.released.append(sandbox)
         return "fake-token"
 
+    def stats(self):
+        return {"ready": 1}
+
     def health(self, engine_answers):
-        return {"image_id": self.image_id, "pool": {"ready": 1}, "sessions": {"live": 0}}, None
+        return {"image_id": self.image_id, "pool": self.stats(), "sessions": {"live": 0}}, None
 
 
 class FakeDocker:
