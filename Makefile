@@ -11,7 +11,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
 .PHONY: demo test docs image docker venv browser node clean bench nginx \
-        deploy deploy-down test-deploy gvisor test-gvisor bench-runtime
+        deploy deploy-down test-deploy gvisor test-gvisor bench-runtime bench-load
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -79,6 +79,10 @@ bench-runtime: venv image gvisor
 
 bench: venv image
 	$(PY) benchmarks/run.py --image $(IMAGE)
+
+# Warm latency under open-loop load, with reader sessions and without (~15 min).
+bench-load: venv image
+	$(PY) benchmarks/load_curve.py --image $(IMAGE)
 
 clean:
 	rm -rf docs/_build docs/auto_examples
