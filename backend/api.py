@@ -21,6 +21,7 @@ from .config import Settings
 from .errors import BadRequest, Busy, Forbidden, ServiceError, TooLarge
 from .executor import DOCKER_ERRORS, docker_failure
 from .metrics import TimedPool, count_refused, count_run
+from .results import summary
 from .runs import run_cells
 
 log = logging.getLogger(__name__)
@@ -32,6 +33,10 @@ POOL = web.AppKey("pool", object)
 DOCKER = web.AppKey("docker", object)
 #: How long a WebSocket client has to send its cells after connecting.
 FIRST_MESSAGE_TIMEOUT = 30.0
+#: What the ``done`` event of the stream carries: the whole result (the default, as
+#: clients before 0.2 expect) or, when the first message asks ``"done": "summary"``,
+#: the result without the outputs that were already streamed.
+DONE_FORMS = ("full", "summary")
 
 
 # -- input ------------------------------------------------------------------------------
@@ -194,9 +199,9 @@ async def stream(request: web.Request) -> web.WebSocketResponse:
     ws = web.WebSocketResponse(heartbeat=20, max_msg_size=settings.max_body_bytes)
     await ws.prepare(request)
     try:
-        payload = await _first_message(ws, settings)
-        cells = parse_cells(payload, settings)
-        await _stream_run(ws, request.app[POOL], cells, parse_session(payload, request))
+        cells, done_form, payload = await _first_cells(ws, settings)
+        await _stream_run(ws, request.app[POOL], cells, done_form,
+                          parse_session(payload, request))
     except ServiceError as exc:
         with contextlib.suppress(ConnectionError, RuntimeError):
             event = {"type": "error", "error": exc.body()["error"], "status": exc.status}
@@ -219,7 +224,8 @@ def refuse_if_full(pool, settings: Settings) -> None:
         raise Busy("All sandboxes are busy and the queue is full; try again shortly.")
 
 
-async def _first_message(ws: web.WebSocketResponse, settings: Settings):
+async def _first_cells(ws: web.WebSocketResponse,
+                       settings: Settings) -> tuple[list[str], str, dict]:
     try:
         message = await asyncio.wait_for(ws.receive(), FIRST_MESSAGE_TIMEOUT)
     except TimeoutError:
@@ -229,11 +235,16 @@ async def _first_message(ws: web.WebSocketResponse, settings: Settings):
         raise TooLarge(f"The message is larger than {settings.max_body_bytes:,} bytes.")
     if message.type != WSMsgType.TEXT:
         raise BadRequest('Send one text message: {"cells": ["<python>", ...]}.')
-    return parse_json(message.data)
+    payload = parse_json(message.data)
+    cells = parse_cells(payload, settings)
+    done_form = payload.get("done", "full")
+    if done_form not in DONE_FORMS:
+        raise BadRequest('"done" must be "full" or "summary".')
+    return cells, done_form, payload
 
 
 async def _stream_run(ws: web.WebSocketResponse, pool, cells: list[str],
-                      token: str | None) -> None:
+                      done_form: str = "full", token: str | None = None) -> None:
     stop = asyncio.Event()
     gone = asyncio.Event()  # the client went away (a Stop alone keeps the session)
 
@@ -255,7 +266,8 @@ async def _stream_run(ws: web.WebSocketResponse, pool, cells: list[str],
     listener = asyncio.create_task(listen())
     try:
         result = await measured_run(pool, cells, send, stop, session=token)
-        await send({"type": "done", "result": result})
+        await send({"type": "done", "result": summary(result) if done_form == "summary"
+                    else result})
         if gone.is_set():
             pool.end_session(result.get("session"))  # nobody can send this token back
     finally:

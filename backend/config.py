@@ -42,7 +42,9 @@ class Settings:
     nofile: int = field(default=256, metadata={"help": "open files"})
     max_output_bytes: int = field(default=1_000_000, metadata={"help": "stdout+stderr per run"})
     max_images: int = field(default=20, metadata={"help": "figures per run"})
-    max_image_bytes: int = field(default=2_000_000, metadata={"help": "base64 bytes per figure"})
+    max_image_bytes: int = field(default=4_000_000, metadata={"help": "base64 bytes per figure"})
+    max_html: int = field(default=20, metadata={"help": "HTML outputs per run"})
+    max_html_bytes: int = field(default=30_000_000, metadata={"help": "bytes of HTML per run"})
     # Limits of a request.
     max_body_bytes: int = field(default=512 * 1024, metadata={"help": "request body size"})
     max_cells: int = field(default=200, metadata={"help": "cells per request"})
@@ -53,6 +55,10 @@ class Settings:
     # The warm pool: containers started ahead, each pre-importing these modules.
     pool_size: int = field(default=2, metadata={"help": "ready containers (0: start per run)"})
     preload: str = field(default=DEFAULT_PRELOAD, metadata={"help": "modules to pre-import"})
+    # What a cell's last expression shows: sphinx-gallery's capture_repr, comma-separated
+    # (its default; set what the gallery's conf.py sets, "" for nothing).
+    capture_repr: str = field(default="_repr_html_,__repr__",
+                              metadata={"help": "methods tried on a last expression"})
     refill_concurrency: int = field(default=2, metadata={"help": "containers starting at once"})
     ready_timeout: float = field(default=30.0, metadata={"help": "seconds for a sandbox to be ready"})
     max_idle: float = field(default=600.0, metadata={"help": "recycle a ready container after"})
@@ -78,6 +84,9 @@ class Settings:
             raise ValueError(f"runtime must match {RUNTIME_PATTERN.pattern}, got {self.runtime!r}")
         if self.node and not NODE_PATTERN.fullmatch(self.node):
             raise ValueError(f"node must match {NODE_PATTERN.pattern}, got {self.node!r}")
+        if not all(m.strip().isidentifier() for m in self.capture_repr.split(",") if m.strip()):
+            raise ValueError("capture_repr must be method names separated by commas, got "
+                             f"{self.capture_repr!r}")
         for f in fields(self):
             value = getattr(self, f.name)
             if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -92,7 +101,8 @@ class Settings:
     def limits(self) -> dict:
         """The limits a reader's code runs under, as health reports them."""
         names = ("timeout", "memory_mb", "pids", "cpus", "tmp_mb", "fsize_mb", "nofile",
-                 "max_output_bytes", "max_images", "max_image_bytes", "max_body_bytes",
+                 "max_output_bytes", "max_images", "max_image_bytes", "max_html",
+                 "max_html_bytes", "max_body_bytes",
                  "max_cells", "max_concurrent", "queue_size")
         return {name: getattr(self, name) for name in names}
 

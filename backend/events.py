@@ -1,8 +1,9 @@
 """A sandbox's attach stream parsed into events, within a per-run byte budget.
 
-Lines of JSON on stdout are the run's events; a line starting with ``!`` is a control
-line of the harness's PID 1 (``ended``: the run is over and cleaned up); raw bytes on
-stderr (or fd 1, which the harness points at stderr) become stderr of the running cell.
+Lines of JSON on stdout are the run's events (typed by protocol.py); a line starting with
+``!`` is a control line of the harness's PID 1 (``ended``: the run is over and cleaned
+up); raw bytes on stderr (or fd 1, which the harness points at stderr) become stderr of
+the running cell.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import contextlib
 import json
 import logging
 from collections.abc import Callable
+
+from . import protocol
 
 log = logging.getLogger(__name__)
 
@@ -28,16 +31,13 @@ class Control(dict):
 
 
 def parse(line: bytes):
+    """A control line of PID 1, a typed event (protocol.py), raw output, or None."""
     if line.startswith(b"!"):  # PID 1's control line (a run's lines never start so)
         with contextlib.suppress(ValueError):
             control = json.loads(line[1:])
             if isinstance(control, dict):
                 return Control(control)
-    try:
-        event = json.loads(line)
-    except ValueError:
-        return ("raw", line + b"\n")
-    return event if isinstance(event, dict) else ("raw", line + b"\n")
+    return protocol.parse_line(line)
 
 
 class EventStream:
@@ -67,7 +67,9 @@ class EventStream:
 
     async def _read(self) -> None:
         """Parse the attach stream into events; stop at EOF or past a run's budget."""
-        buffer = b""
+        # The tail of an unfinished line, kept in pieces: an html event can be megabytes,
+        # and joining on every chunk would copy it over and over.
+        pending: list[bytes] = []
         try:
             while (message := await self.stream.read_out()) is not None:
                 self.run_bytes += len(message.data)
@@ -76,12 +78,17 @@ class EventStream:
                     return
                 if message.stream == 2:  # raw bytes on fd 2/1: stderr of the running cell
                     self._stderr_tail = (self._stderr_tail + message.data)[-2000:]
-                    self.queue.put_nowait(("raw", message.data))
+                    self.queue.put_nowait(protocol.Raw(message.data))
                     continue
-                buffer += message.data
-                *lines, buffer = buffer.split(b"\n")
+                if b"\n" not in message.data:
+                    pending.append(message.data)
+                    continue
+                *lines, rest = message.data.split(b"\n")
+                lines[0] = b"".join(pending) + lines[0]
+                pending = [rest] if rest else []
                 for line in lines:
-                    self.queue.put_nowait(parse(line))
+                    if (event := parse(line)) is not None:
+                        self.queue.put_nowait(event)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # the connection to the engine broke

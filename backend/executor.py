@@ -23,6 +23,7 @@ from collections.abc import Awaitable, Callable
 import aiodocker
 import aiohttp
 
+from . import protocol
 from .config import Settings
 from .events import EOF, Control, EventStream, Overflow
 from .errors import DockerUnavailable, ImageMissing, SandboxFailed, SandboxUnavailable
@@ -109,14 +110,14 @@ class Sandbox:
         it could not preload, say) is kept for diagnostics only."""
         try:
             async with asyncio.timeout(self.settings.ready_timeout):
-                while isinstance(item := await self.events.queue.get(), tuple):
+                while isinstance(item := await self.events.queue.get(), protocol.Raw):
                     pass
         except TimeoutError:
             raise SandboxFailed("the sandbox was not ready in time") from None
-        if not (isinstance(item, dict) and item.get("type") == "ready"):
+        if not isinstance(item, protocol.Ready):
             raise SandboxFailed(f"the sandbox failed to start: {self.stderr_tail()}")
         # An image built before fork-server harnesses serves one run: never reuse it.
-        self.reusable = item.get("reusable") is True
+        self.reusable = item.reusable
 
     async def destroy(self) -> None:
         """Kill and remove the container. Raises if the engine cannot be reached."""
@@ -137,7 +138,8 @@ class Sandbox:
     def _budget(self) -> int:
         """The most a run may legitimately send, plus room for the JSON around it."""
         s = self.settings
-        return 2 * (s.max_output_bytes + s.max_images * s.max_image_bytes) + 1_000_000
+        outputs = s.max_images * s.max_image_bytes + s.max_html_bytes
+        return 2 * (s.max_output_bytes + outputs) + 1_000_000
 
     # -- running ------------------------------------------------------------------
 
@@ -159,7 +161,7 @@ class Sandbox:
         except TimeoutError:
             await self._kill()
             raise SandboxFailed("the sandbox did not answer") from None
-        if not (isinstance(first, dict) and first.get("type") == "started"):
+        if not isinstance(first, protocol.Started):
             await self._kill()
             raise SandboxFailed(f"the sandbox broke before the run: {self.stderr_tail()}")
         self._settled = False
@@ -229,10 +231,13 @@ class Sandbox:
                 self._ended(item)
                 self._explain_end(item, result)
                 return
-            if isinstance(item, tuple):  # raw stderr bytes
-                item = {"type": "stderr", "cell": result.current, "data": decoder.decode(item[1])}
-            if await self._handle(item, result, on_event):
+            if isinstance(item, protocol.Raw):  # stderr of the running cell
+                item = protocol.Text("stderr", result.current, decoder.decode(item.data))
+            if isinstance(item, protocol.Done):
                 return
+            for out in result.record(item):
+                if on_event is not None:
+                    await on_event(out)
 
     def _explain_end(self, ended: dict, result: RunResult) -> None:
         """The run's process ended before ``done``: why, as the harness saw it."""
@@ -246,35 +251,6 @@ class Sandbox:
             result.fail("sandbox", "The sandbox ended unexpectedly (signal "
                         f"{ended.get('signal', 'unknown')}): {self.stderr_tail()}",
                         cell=result.current)
-
-    async def _handle(self, event: dict, result: RunResult, on_event: EventSink | None) -> bool:
-        """Record one event; True when the run is over."""
-        kind = event.get("type")
-        cell = result.valid_cell(event.get("cell"))
-        if kind in ("stdout", "stderr") and isinstance(event.get("data"), str):
-            if not event["data"]:
-                return False
-            result.add_text(kind, cell, event["data"])
-            out = {"type": kind, "cell": cell, "data": event["data"]}
-        elif kind == "image" and isinstance(event.get("data"), str):
-            result.add_image(cell, "image/png", event["data"])
-            out = {"type": "image", "cell": cell, "mime": "image/png", "data": event["data"]}
-        elif kind == "cell_done":
-            result.cell(cell)
-            result.current = min(cell + 1, result.ncells - 1)
-            out = {"type": "cell_done", "cell": cell}
-        elif kind == "error":
-            error_kind = "memory" if event.get("kind") == "memory" else "exception"
-            result.fail(error_kind, str(event.get("message", "")),
-                        str(event.get("traceback", "")), cell)
-            return False
-        elif kind == "done":
-            return True
-        else:
-            return False  # unknown or forged lines are ignored
-        if on_event is not None:
-            await on_event(out)
-        return False
 
     async def _explain_exit(self, result: RunResult) -> None:
         """The container ended before ``done``: say why, as precisely as the engine can."""

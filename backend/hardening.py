@@ -32,7 +32,11 @@ def container_config(settings: Settings, image: str, owner: str) -> dict:
         "Cmd": HARNESS,
         "User": SANDBOX_USER,
         "WorkingDir": "/tmp",
-        "Env": [f"LIVEGALLERY_PRELOAD={settings.preload}", "HOME=/tmp", "TMPDIR=/tmp"],
+        "Env": [f"LIVEGALLERY_PRELOAD={settings.preload}", "HOME=/tmp", "TMPDIR=/tmp",
+                # Outputs over these are left out by the harness, with a note.
+                f"LIVEGALLERY_MAX_IMAGE_BYTES={settings.max_image_bytes}",
+                f"LIVEGALLERY_MAX_HTML_BYTES={settings.max_html_bytes}",
+                f"LIVEGALLERY_CAPTURE_REPR={settings.capture_repr}"],
         # The harness reads its one request from stdin and writes events to stdout.
         "AttachStdin": True,
         "AttachStdout": True,

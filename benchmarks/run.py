@@ -54,7 +54,8 @@ COLD_FLAGS = ["--network", "none", "--read-only", "--tmpfs", "/tmp"]
 
 #: The in-container driver of section 2c. It imports the harness module exactly as the
 #: sandbox has it, preloads like the sandbox, then for every line on stdin runs the cells
-#: in a fresh namespace and saves the figures with ``harness.figures_as_png``, timing each
+#: in a fresh namespace and saves the figures as the harness does (``figure_events`` of
+#: ``livegallery_display``, the harness's ``display``), timing each
 #: part with a monotonic clock. Results go to a private copy of fd 1 (importing the
 #: harness points fd 1 at stderr, as in the sandbox).
 DRIVER = r'''
@@ -78,7 +79,8 @@ for _ in sys.stdin:
             t = time.perf_counter()
             exec(compile(src, "<cell %d>" % (i + 1), "exec"), ns)
             t1 = time.perf_counter()
-            images = harness.figures_as_png()
+            images = [e["data"] for e in harness.display.figure_events(ns)
+                      if e["type"] == "image"]
             t2 = time.perf_counter()
             for data in images:
                 json.dumps({"type": "image", "cell": i, "mime": "image/png", "data": data},

@@ -44,19 +44,19 @@ livegallery_backend_url = ""
 livegallery_request_timeout = 60
 
 
-def _local_ace() -> bool:
-    """Serve Ace from node_modules (`make node`) at _static/ace/ rather than a CDN.
+def _local_build(name: str, build: Path, script: str) -> bool:
+    """Serve a front-end library from node_modules (`make node`) at _static/<name>/
+    rather than a CDN.
 
     html_static_path copies the *contents* of a directory into _static/, so
-    _ace_static/ holds a single symlink, ``ace``, to the Ace build; Sphinx
-    follows it when copying. Without node_modules the CDN default stays.
+    _ace_static/ holds symlinks (``ace``, ``plotly``) to the builds; Sphinx
+    follows them when copying. Without node_modules the CDN default stays.
     """
-    ace_build = HERE.parent / "node_modules" / "ace-builds" / "src-min-noconflict"
-    if not (ace_build / "ace.js").is_file():
+    if not (build / script).is_file():
         return False
-    link = HERE / "_ace_static" / "ace"
+    link = HERE / "_ace_static" / name
     link.parent.mkdir(exist_ok=True)
-    target = os.path.relpath(ace_build, link.parent)
+    target = os.path.relpath(build, link.parent)
     if link.is_symlink() and os.readlink(link) != target:
         link.unlink()
     if not link.is_symlink():
@@ -64,6 +64,13 @@ def _local_ace() -> bool:
     return True
 
 
-if _local_ace():
-    html_static_path.append("_ace_static")
+NODE_MODULES = HERE.parent / "node_modules"
+_local_ace = _local_build("ace", NODE_MODULES / "ace-builds" / "src-min-noconflict", "ace.js")
+# plotly.js, which html outputs holding a plotly figure load (pinned in package.json).
+_local_plotly = _local_build("plotly", NODE_MODULES / "plotly.js-dist-min", "plotly.min.js")
+if _local_ace:
     livegallery_ace_path = "_static/ace/ace.js"
+if _local_plotly:
+    livegallery_plotly_path = "_static/plotly/plotly.min.js"
+if _local_ace or _local_plotly:
+    html_static_path.append("_ace_static")

@@ -4,6 +4,7 @@
 export const DEFAULTS = Object.freeze({
   backendUrl: '',
   acePath: '_static/ace/ace.js',
+  plotlyPath: '',
   requestTimeout: 60,
   version: '',
 });
@@ -15,6 +16,7 @@ export function parseConfig(text) {
   if (raw && typeof raw === 'object') {
     if (typeof raw.backendUrl === 'string') config.backendUrl = raw.backendUrl.trim();
     if (typeof raw.acePath === 'string' && raw.acePath) config.acePath = raw.acePath;
+    if (typeof raw.plotlyPath === 'string') config.plotlyPath = raw.plotlyPath;
     const timeout = Number(raw.requestTimeout);
     if (Number.isFinite(timeout) && timeout > 0) config.requestTimeout = timeout;
     if (typeof raw.version === 'string') config.version = raw.version;

@@ -13,7 +13,8 @@ export class CellEditor {
   /**
    * @param {Element} el     the div.livegallery-cell wrapper
    * @param {number}  index  0-based position of the cell in the example
-   * @param {object}  env    {loadAce: () => Promise<ace>, onRun, onFallback, isDark: () => bool}
+   * @param {object}  env    {loadAce: () => Promise<ace>, onRun, onFallback, isDark: () => bool,
+   *                          onChange?: (cell) => void (the reader changed the code)}
    */
   constructor(el, index, env) {
     this.el = el;
@@ -28,6 +29,8 @@ export class CellEditor {
     this.textarea = null; // fallback editor
     this.host = null; // element the editor lives in
     this.activating = null;
+    this.initial = null; // code to open the editor with instead of the original (kept edits)
+    this.quiet = false; // open without taking focus (restoring edits at page load)
     this.button = this.makeEditButton();
     el.classList.add('livegallery-ready');
     el.addEventListener('click', (e) => this.onClick(e));
@@ -68,8 +71,34 @@ export class CellEditor {
     this.activate({ x: event.clientX, y: event.clientY });
   }
 
-  /** Turn the cell into an editor (once); focus it, at the clicked point if given. */
-  activate(at = null) {
+  /** Open the editor on `code` without moving focus (edits kept or from a link). */
+  restore(code) {
+    if (this.active) {
+      this.setCode(code);
+      return Promise.resolve();
+    }
+    this.initial = code;
+    return this.activate(null, true);
+  }
+
+  setCode(code) {
+    if (this.ace) this.ace.session.setValue(code);
+    else if (this.textarea) {
+      this.textarea.value = code;
+      this.textarea.dispatchEvent(new Event('input')); // refit its rows
+    }
+  }
+
+  changed() {
+    if (this.env.onChange) this.env.onChange(this);
+  }
+
+  /**
+   * Turn the cell into an editor (once); focus it, at the clicked point if
+   * given, unless quiet. A reader's click during a quiet opening still focuses.
+   */
+  activate(at = null, quiet = false) {
+    this.quiet = quiet;
     if (this.active) { this.focus(); return Promise.resolve(); }
     if (!this.activating) {
       const generation = this.generation;
@@ -107,7 +136,7 @@ export class CellEditor {
     const editor = ace.edit(host, {
       mode: 'ace/mode/python',
       theme: aceTheme(this.env.isDark()),
-      value: this.original,
+      value: this.initial ?? this.original,
       minLines: 1,
       maxLines: Infinity, // height follows the code
       fontSize,
@@ -119,32 +148,29 @@ export class CellEditor {
       useSoftTabs: true,
       // Ace rewrites its input's aria-label ("Cursor at row N"); this prefixes it.
       textInputAriaLabel: `Code of ${this.label}`,
+      // Tab leaves the editor: Enter starts editing, Escape stops (Ace >= 1.23).
+      enableKeyboardAccessibility: true,
     });
     editor.clearSelection();
     editor.commands.addCommand({
       name: 'livegalleryRun',
-      bindKey: { win: 'Shift-Enter', mac: 'Shift-Enter' },
+      bindKey: { win: 'Shift-Enter|Ctrl-Enter', mac: 'Shift-Enter|Command-Enter|Ctrl-Enter' },
       exec: () => this.env.onRun(),
     });
-    // Ace keeps Tab for indenting; Escape lets keyboard users leave the editor.
-    editor.commands.addCommand({
-      name: 'livegalleryLeave',
-      bindKey: { win: 'Esc', mac: 'Esc' },
-      exec: () => this.leave(),
-    });
+    editor.session.on('change', () => this.changed());
     this.ace = editor;
     editor.resize(true);
     if (at) {
       const pos = editor.renderer.screenToTextCoordinates(at.x, at.y);
       editor.moveCursorToPosition(pos);
     }
-    this.focus();
+    if (!this.quiet) this.focus();
   }
 
   mountTextarea() {
     const area = this.mountHost('textarea');
     area.classList.add('livegallery-textarea');
-    area.value = this.original;
+    area.value = this.initial ?? this.original;
     area.spellcheck = false;
     area.setAttribute('autocapitalize', 'off');
     area.setAttribute('autocomplete', 'off');
@@ -153,24 +179,20 @@ export class CellEditor {
     const fit = () => { area.rows = Math.max(1, area.value.split('\n').length); };
     fit();
     area.addEventListener('input', fit);
+    area.addEventListener('input', () => this.changed());
     area.addEventListener('keydown', (e) => {
-      if (e.key === 'Enter' && e.shiftKey) {
+      if (e.key === 'Enter' && (e.shiftKey || e.ctrlKey || e.metaKey)) {
         e.preventDefault();
         this.env.onRun();
       }
     });
     this.textarea = area;
-    this.focus();
+    if (!this.quiet) this.focus();
   }
 
   focus() {
     if (this.ace) this.ace.focus();
     else if (this.textarea) this.textarea.focus();
-  }
-
-  leave() {
-    this.el.tabIndex = -1;
-    this.el.focus();
   }
 
   setDark(dark) {
@@ -183,6 +205,8 @@ export class CellEditor {
     if (this.ace) this.ace.destroy();
     if (this.host) this.host.remove();
     this.ace = this.textarea = this.host = null;
+    this.initial = null;
+    this.quiet = false;
     if (this.highlight) this.highlight.classList.remove(HIDDEN);
     this.button.hidden = false;
     this.el.classList.remove('livegallery-editing');

@@ -5,11 +5,14 @@ import { readConfig, endpoints } from './config.js';
 import { loadAce } from './ace-loader.js';
 import { CellEditor } from './editor.js';
 import { LiveOutput, hideBuildOutputs, restoreBuildOutputs } from './outputs.js';
+import { listenForFrameHeights } from './htmlframe.js';
 import { failureMessage, runErrorMessages } from './messages.js';
-import { applyEvent, cellOutcomes, cellsFromResult, createRun, failingCell, sameCells } from './results.js';
+import { applyEvent, cellOutcomes, cellsFromResult, createRun, failingCell, hasOutputs, sameCells } from './results.js';
 import { runCells } from './transport.js';
 import { isDark, watchScheme } from './theme.js';
 import { Toolbar } from './toolbar.js';
+import { EditsController } from './edits.js';
+import { addCompareToggles, clearCompare } from './compare.js';
 
 const ACE_FAILED = 'The code editor could not be loaded; cells are edited as plain text.';
 const SESSION_KEY = 'livegallery-session';
@@ -24,6 +27,7 @@ function storeSession(token) {
     if (typeof token === 'string' && token) globalThis.sessionStorage?.setItem(SESSION_KEY, token);
   } catch { /* storage disabled: the next run simply gets a fresh sandbox */ }
 }
+const SHOW_FAILED = 'Something went wrong showing the result of this run.';
 
 class LivePage {
   constructor(doc, config, cellEls) {
@@ -35,18 +39,25 @@ class LivePage {
       onRun: () => this.run(),
       onStop: () => this.stop(),
       onRevert: () => this.revert(),
+      onShare: () => this.edits.share(),
+      onDownload: () => this.edits.download(),
     });
     const env = {
       loadAce: () => loadAce(doc, config.acePath),
       onRun: () => this.run(),
       onFallback: () => this.toolbar.notice(ACE_FAILED),
       isDark: () => isDark(doc),
+      onChange: (cell) => this.edits.onChange(cell),
     };
     this.cells = cellEls.map((el, i) => new CellEditor(el, i, env));
-    this.outputs = cellEls.map((el, i) => new LiveOutput(el, i));
+    this.edits = new EditsController(doc, this.cells, this.toolbar);
+    this.outputs = cellEls.map((el, i) => new LiveOutput(el, i, config.plotlyPath));
+    listenForFrameHeights(doc);
     toolbarAnchor(doc, cellEls[0]).before(this.toolbar.el);
     watchScheme(doc, (dark) => this.cells.forEach((c) => c.setDark(dark)));
     this.setState('idle');
+    // Kept or linked edits open in their editors; a run waits for them (never fails).
+    this.restored = this.edits.start().catch((err) => console.error('livegallery: edits not restored', err));
   }
 
   setState(state) {
@@ -58,30 +69,41 @@ class LivePage {
   async run() {
     if (this.abort) return;
     this.abort = new AbortController();
-    // Running counts as a first use: get the editor ready for what comes next.
-    loadAce(this.doc, this.config.acePath).catch(() => {});
-    const codes = this.cells.map((c) => c.code);
-    this.resetOutputs();
-    hideBuildOutputs(this.doc);
-    const run = createRun(codes.length);
-    const started = performance.now();
-    this.toolbar.setRunning(true);
-    this.toolbar.status.running(started);
-    this.setState('running');
-    this.markRunning(0);
-    const outcome = await runCells(codes, {
-      urls: this.urls,
-      session: storedSession(),
-      timeoutMs: this.config.requestTimeout * 1000,
-      signal: this.abort.signal,
-      onEvent: (event) => this.onEvent(run, event),
-    });
-    this.markRunning(-1);
-    if (outcome.result) storeSession(outcome.result.session);
-    if (outcome.result) this.showResult(outcome.result, run, performance.now() - started);
-    else this.showFailure(outcome.failure);
-    this.abort = null;
-    this.toolbar.setRunning(false);
+    // Whatever goes wrong from here on, Run must come back.
+    try {
+      await this.restored;
+      // Running counts as a first use: get the editor ready for what comes next.
+      loadAce(this.doc, this.config.acePath).catch(() => {});
+      const codes = this.cells.map((c) => c.code);
+      this.resetOutputs();
+      hideBuildOutputs(this.doc);
+      const run = createRun(codes.length);
+      const started = performance.now();
+      this.toolbar.setRunning(true);
+      this.toolbar.status.running(started);
+      this.setState('running');
+      this.markRunning(0);
+      const outcome = await runCells(codes, {
+        urls: this.urls,
+        session: storedSession(),
+        timeoutMs: this.config.requestTimeout * 1000,
+        signal: this.abort.signal,
+        onEvent: (event) => this.onEvent(run, event),
+      });
+      this.markRunning(-1);
+      if (outcome.result) storeSession(outcome.result.session);
+      if (outcome.result) this.showResult(outcome.result, run, performance.now() - started);
+      else this.showFailure(outcome.failure);
+      addCompareToggles(this.doc, this.outputs);
+    } catch (err) {
+      console.error('livegallery: showing the run failed', err);
+      this.markRunning(-1);
+      this.toolbar.status.error(SHOW_FAILED);
+      this.setState('error');
+    } finally {
+      this.abort = null;
+      this.toolbar.setRunning(false);
+    }
   }
 
   stop() {
@@ -94,6 +116,7 @@ class LivePage {
     if (out) {
       if (event.type === 'stdout' || event.type === 'stderr') out.appendText(event.type, String(event.data ?? ''));
       else if (event.type === 'image') out.appendImage(event);
+      else if (event.type === 'html') out.appendHtml(event.data);
     }
     this.markRunning(run.current);
   }
@@ -104,9 +127,12 @@ class LivePage {
 
   showResult(result, run, elapsedMs) {
     const n = this.cells.length;
-    const final = cellsFromResult(result, n);
-    // The final result is authoritative; redraw only if the stream missed something.
-    if (!sameCells(run.cells, final)) this.outputs.forEach((out, i) => out.render(final[i]));
+    // A whole result (POST, or an older server) is authoritative: redraw only if the
+    // stream missed something. A summary says the stream carried every output.
+    if (hasOutputs(result)) {
+      const final = cellsFromResult(result, n);
+      if (!sameCells(run.cells, final)) this.outputs.forEach((out, i) => out.render(final[i]));
+    }
     const failed = failingCell(result, n, run.lastStarted);
     const messages = result.ok ? null : runErrorMessages(result.error, failed);
     cellOutcomes(result, n, run.lastStarted).forEach((outcome, i) => {
@@ -135,14 +161,16 @@ class LivePage {
   }
 
   resetOutputs() {
+    clearCompare(this.doc);
     restoreBuildOutputs(this.doc);
-    this.outputs = this.cells.map((c, i) => new LiveOutput(c.el, i));
+    this.outputs = this.cells.map((c, i) => new LiveOutput(c.el, i, this.config.plotlyPath));
   }
 
   /** Original code and build-time outputs back, status cleared. */
   revert() {
     if (this.abort) return;
     this.cells.forEach((c) => c.revert());
+    this.edits.forget();
     this.resetOutputs();
     this.toolbar.status.clear();
     this.setState('idle');

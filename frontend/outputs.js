@@ -1,6 +1,9 @@
 // Live outputs under each cell. Everything from the backend goes into the
 // page as text nodes or <img src="data:..."> only, never as HTML: stdout and
-// tracebacks may well contain markup.
+// tracebacks may well contain markup. HTML outputs go into sandboxed iframes
+// (htmlframe.js), never into the page's DOM.
+
+import { createHtmlFrame } from './htmlframe.js';
 
 const SUPERSEDED = 'livegallery-superseded';
 const IMAGE_MIMES = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp', 'image/svg+xml']);
@@ -18,12 +21,14 @@ export function restoreBuildOutputs(doc) {
 
 /** The live output container of one cell, created in the page on first use. */
 export class LiveOutput {
-  constructor(cellEl, index) {
+  constructor(cellEl, index, plotlyPath = '') {
     this.cellEl = cellEl;
     this.index = index;
+    this.plotlyPath = plotlyPath;
     this.doc = cellEl.ownerDocument;
     this.box = null;
     this.figures = 0;
+    this.frames = 0;
     this.last = null; // {stream, pre} of the text block being appended to
   }
 
@@ -77,18 +82,31 @@ export class LiveOutput {
     this.last = null;
   }
 
+  /** An untrusted HTML output, in a sandboxed iframe of its own. */
+  appendHtml(html) {
+    this.frames += 1;
+    const frame = createHtmlFrame(this.doc, String(html ?? ''), {
+      plotlyPath: this.plotlyPath,
+      title: `HTML output ${this.frames} of cell ${this.index + 1}`,
+    });
+    this.ensure().appendChild(frame);
+    this.last = null;
+  }
+
   /** Replace whatever was streamed with a complete cell result. */
   render(cell) {
     this.clear();
     this.appendText('stdout', cell.stdout);
     this.appendText('stderr', cell.stderr);
     cell.images.forEach((image) => this.appendImage(image));
+    cell.html.forEach((html) => this.appendHtml(html));
   }
 
   clear() {
     if (!this.box) return;
     this.box.querySelectorAll(':scope > :not(.livegallery-run-label)').forEach((el) => el.remove());
     this.figures = 0;
+    this.frames = 0;
     this.last = null;
   }
 

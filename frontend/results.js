@@ -1,10 +1,13 @@
 // Per-cell results, built either from streamed events or from a final result
 // object, in one shape so the two can be compared. Pure: no DOM.
 //
-// A cell result is {stdout: str, stderr: str, images: [{mime, data}]};
+// A cell result is {stdout: str, stderr: str, images: [{mime, data}], html: [str]};
 // a cell outcome is {state: 'done'|'failed'|'not-run'|'pending', error?}.
+//
+// The stream's final result may be a summary (asked for with "done": "summary"):
+// no "cells", since every output came as an event; "cells_reported" instead.
 
-export const emptyCell = () => ({ stdout: '', stderr: '', images: [] });
+export const emptyCell = () => ({ stdout: '', stderr: '', images: [], html: [] });
 
 /** A fresh streaming state for n cells. `current` is the cell running now (-1 before any). */
 export function createRun(n) {
@@ -36,6 +39,10 @@ export function applyEvent(run, event) {
       cell.images.push({ mime: event.mime || 'image/png', data: String(event.data ?? '') });
       markStarted(run, i);
       break;
+    case 'html':
+      cell.html.push(String(event.data ?? ''));
+      markStarted(run, i);
+      break;
     case 'cell_done':
       markStarted(run, i);
       // The next cell starts as soon as this one is done.
@@ -63,8 +70,21 @@ export function cellsFromResult(result, n) {
       stdout: String(c.stdout ?? ''),
       stderr: String(c.stderr ?? ''),
       images: (c.images || []).map((im) => ({ mime: im.mime || 'image/png', data: String(im.data ?? '') })),
+      html: (Array.isArray(c.html) ? c.html : []).map((h) => String(h ?? '')),
     };
   });
+}
+
+/** Whether a result carries its outputs, or is a summary of what was streamed. */
+export function hasOutputs(result) {
+  return Boolean(result && Array.isArray(result.cells));
+}
+
+/** How many cells a result has a record for (ran, or began). */
+export function cellsReported(result) {
+  if (hasOutputs(result)) return result.cells.length;
+  const n = result && result.cells_reported;
+  return Number.isInteger(n) && n >= 0 ? n : 0;
 }
 
 /** True when two lists of cell results hold the same text and images. */
@@ -72,7 +92,8 @@ export function sameCells(a, b) {
   if (a.length !== b.length) return false;
   return a.every((x, i) => x.stdout === b[i].stdout && x.stderr === b[i].stderr
     && x.images.length === b[i].images.length
-    && x.images.every((im, k) => im.mime === b[i].images[k].mime && im.data === b[i].images[k].data));
+    && x.images.every((im, k) => im.mime === b[i].images[k].mime && im.data === b[i].images[k].data)
+    && x.html.length === b[i].html.length && x.html.every((h, k) => h === b[i].html[k]));
 }
 
 /**
@@ -82,7 +103,7 @@ export function sameCells(a, b) {
 export function failingCell(result, n, lastStarted = -1) {
   const error = result && result.error;
   if (error && Number.isInteger(error.cell) && error.cell >= 0 && error.cell < n) return error.cell;
-  const ran = result && Array.isArray(result.cells) ? result.cells.length - 1 : -1;
+  const ran = cellsReported(result) - 1;
   return Math.min(Math.max(ran, lastStarted, 0), Math.max(n - 1, 0));
 }
 

@@ -1,10 +1,11 @@
 // The one toolbar of an example page: Run (which becomes Stop during a run),
-// Revert, a keyboard hint, a status line, and room for notices.
+// Revert, Copy link, Download, a keyboard hint, a status line, and room for
+// notices.
 
 import { Status } from './status.js';
 
 export class Toolbar {
-  constructor(doc, { onRun, onStop, onRevert }) {
+  constructor(doc, { onRun, onStop, onRevert, onShare, onDownload }) {
     this.doc = doc;
     this.el = doc.createElement('div');
     this.el.className = 'livegallery-toolbar';
@@ -15,13 +16,18 @@ export class Toolbar {
     this.runButton.addEventListener('click', () => (this.running ? onStop() : onRun()));
     this.revertButton = this.button('livegallery-revert', 'Revert', '↺');
     this.revertButton.addEventListener('click', () => onRevert());
+    this.shareButton = this.button('livegallery-share', 'Copy link', '↗');
+    this.shareButton.addEventListener('click', () => onShare());
+    this.downloadButton = this.button('livegallery-download', 'Download', '↓');
+    this.downloadButton.addEventListener('click', () => onDownload());
 
     const hint = doc.createElement('span');
     hint.className = 'livegallery-hint';
-    hint.textContent = 'Click a cell to edit it; Shift+Enter runs the example.';
+    hint.textContent = 'Click a cell to edit it; Shift+Enter or Ctrl+Enter runs the example.';
 
     this.status = new Status(doc);
-    this.el.append(this.runButton, this.revertButton, this.status.el, hint);
+    this.el.append(this.runButton, this.revertButton, this.shareButton, this.downloadButton,
+      this.status.el, hint);
     this.running = false;
   }
 

@@ -43,9 +43,9 @@ export function withSession(url, session) {
   return `${url}${sep}session=${encodeURIComponent(session)}`;
 }
 
-/** The request body: the cells, and the session token when there is one. */
-function requestBody(cells, o) {
-  return JSON.stringify(o.session ? { cells, session: o.session } : { cells });
+/** The request body: the cells, the session token when there is one, and `extra`. */
+function requestBody(cells, o, extra = {}) {
+  return JSON.stringify(o.session ? { cells, ...extra, session: o.session } : { cells, ...extra });
 }
 
 /** Resolves to {result}, {failure}, or {fallback: true} when the socket never opened. */
@@ -96,7 +96,8 @@ export function runOverSocket(cells, o) {
 
     ws.onopen = () => {
       opened = true;
-      ws.send(requestBody(cells, o));
+      // Every output comes as an event: the final result need not repeat them.
+      ws.send(requestBody(cells, o, { done: 'summary' }));
     };
     ws.onmessage = (message) => {
       let event;

@@ -23,7 +23,7 @@ pick_base() {
 
 base=$(pick_base)
 base_id=$(docker image inspect --format '{{.Id}}' "$base")
-recipe=$( (cd "$here/sandbox" && cat Dockerfile harness.py forkserver.py requirements.txt; echo "$base_id") \
+recipe=$( (cd "$here/sandbox" && cat Dockerfile harness.py forkserver.py livegallery_display.py requirements.txt; echo "$base_id") \
           | sha256sum | cut -c1-16)
 
 current=$(docker image inspect --format '{{ index .Config.Labels "org.livegallery.recipe" }}' \
@@ -34,7 +34,7 @@ fi
 
 context=$(mktemp -d /tmp/livegallery-image.XXXXXX)
 trap 'rm -rf "$context"' EXIT
-cp "$here/sandbox/"{Dockerfile,harness.py,forkserver.py,requirements.txt} "$context/"
+cp "$here/sandbox/"{Dockerfile,harness.py,forkserver.py,livegallery_display.py,requirements.txt} "$context/"
 # The host's CA bundle lets pip work behind a TLS-intercepting proxy; the Dockerfile uses
 # it in its build stage only.
 ca=${LIVEGALLERY_BUILD_CA:-/etc/ssl/certs/ca-certificates.crt}

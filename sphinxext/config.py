@@ -16,11 +16,15 @@ from sphinx.errors import ConfigError
 
 # Pinned so a page always gets the Ace build the front end was tested with.
 DEFAULT_ACE_PATH = "https://cdn.jsdelivr.net/npm/ace-builds@1.45.2/src-min-noconflict/ace.js"
+# plotly.js for plotly figures in html outputs: the version plotly.py's to_html of the
+# sandbox image targets (plotly 7.1 -> plotly.js 4.1.1), pinned like Ace.
+DEFAULT_PLOTLY_PATH = "https://cdn.jsdelivr.net/npm/plotly.js-dist-min@4.1.1/plotly.min.js"
 
 #: name -> (default, accepted types). All are read at write time only, hence rebuild "html".
 OPTIONS: dict[str, tuple[Any, tuple[type, ...]]] = {
     "livegallery_backend_url": ("", (str,)),
     "livegallery_ace_path": (DEFAULT_ACE_PATH, (str,)),
+    "livegallery_plotly_path": (DEFAULT_PLOTLY_PATH, (str,)),
     "livegallery_runnable_pattern": ("", (str,)),
     "livegallery_request_timeout": (60, (int, float)),
 }
@@ -40,6 +44,8 @@ def validate(app: Sphinx, config: Config) -> None:
     """``config-inited`` handler: fail the build early with a message naming the option."""
     _check_backend_url(config.livegallery_backend_url)
     _check_ace_path(config.livegallery_ace_path)
+    _check_script_path("livegallery_plotly_path", config.livegallery_plotly_path,
+                       "_static/plotly/plotly.min.js")
     _check_timeout(config.livegallery_request_timeout)
     compile_pattern(config.livegallery_runnable_pattern)
 
@@ -58,11 +64,18 @@ def _check_backend_url(url: Any) -> None:
 
 
 def _check_ace_path(path: Any) -> None:
+    _check_script_path("livegallery_ace_path", path, "_static/ace/ace.js")
+
+
+def _check_script_path(name: str, path: Any, example: str) -> None:
     if not isinstance(path, str) or not path.strip():
         raise ConfigError(
-            f"livegallery_ace_path must be a non-empty string (a URL or a path "
-            f"relative to the site root such as '_static/ace/ace.js'), got {path!r}"
+            f"{name} must be a non-empty string (a URL or a path "
+            f"relative to the site root such as '{example}'), got {path!r}"
         )
+    scheme = urlsplit(path).scheme
+    if scheme and scheme not in ("http", "https"):
+        raise ConfigError(f"{name} must be an http(s) URL or a path, got {path!r}")
 
 
 def _check_timeout(timeout: Any) -> None:
@@ -113,12 +126,15 @@ def page_config_json(config: Config, pathto: Callable[..., str]) -> str:
     ``pathto`` is the page context's helper: a site-relative Ace path becomes
     relative to the page being written, which keeps nested pages and dirhtml working.
     """
-    ace_path = config.livegallery_ace_path
-    if not is_absolute_url(ace_path):
-        ace_path = pathto(ace_path, resource=True)
+    def resolve(path: str) -> str:
+        return path if is_absolute_url(path) else pathto(path, resource=True)
+
     data = {
         "backendUrl": config.livegallery_backend_url,
-        "acePath": ace_path,
+        "acePath": resolve(config.livegallery_ace_path),
+        # Page-relative here; the front end makes it absolute against the page before
+        # the sandboxed frames of html outputs load it.
+        "plotlyPath": resolve(config.livegallery_plotly_path),
         "requestTimeout": config.livegallery_request_timeout,
         "version": VERSION,
     }

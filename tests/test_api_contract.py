@@ -86,7 +86,8 @@ def test_result_shape_and_per_cell_outputs(warm_service):
 
 def test_code_is_one_cell(warm_service):
     status, body = warm_service.run(code="print('hi')")
-    assert status == 200 and body["cells"] == [{"stdout": "hi\n", "stderr": "", "images": []}]
+    assert status == 200
+    assert body["cells"] == [{"stdout": "hi\n", "stderr": "", "images": [], "html": []}]
 
 
 def test_error_in_cell_2_keeps_cell_1(warm_service):

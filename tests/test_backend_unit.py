@@ -80,7 +80,7 @@ async def test_run_returns_the_contract_shape(make_client):
     body = await resp.json()
     assert resp.status == 200
     assert body["ok"] is True and body["error"] is None
-    assert body["cells"] == [{"stdout": "hi\n", "stderr": "", "images": []}]
+    assert body["cells"] == [{"stdout": "hi\n", "stderr": "", "images": [], "html": []}]
     assert pool.released == [pool.sandbox]  # every sandbox is given back (and destroyed)
 
 
@@ -167,3 +167,40 @@ def test_hardening_is_complete():
     assert host["PidsLimit"] == 32
     assert "no-new-privileges:true" in host["SecurityOpt"]
     assert {u["Name"] for u in host["Ulimits"]} >= {"fsize", "nofile"}
+
+
+async def test_websocket_done_summary_leaves_out_streamed_outputs(make_client):
+    script = [{"type": "stdout", "cell": 0, "data": "go\n"}]
+    client, _ = await make_client({"sandbox": FakeSandbox(script)})
+    ws = await client.ws_connect("/api/v1/stream")
+    await ws.send_json({"cells": ["x"], "done": "summary"})
+    assert (await ws.receive_json())["type"] == "stdout"
+    done = await asyncio.wait_for(ws.receive_json(), 5)
+    assert done["type"] == "done" and "cells" not in done["result"]
+    assert done["result"]["ok"] is True and done["result"]["cells_reported"] == 1
+    # Without "done" (clients before it existed) the result is whole, as before.
+    ws = await client.ws_connect("/api/v1/stream")
+    await ws.send_json({"cells": ["x"]})
+    await ws.receive_json()
+    done = await asyncio.wait_for(ws.receive_json(), 5)
+    assert done["result"]["cells"][0]["stdout"] == "go\n"
+
+
+async def test_websocket_unknown_done_form_is_a_clear_error(make_client):
+    client, _ = await make_client({"sandbox": FakeSandbox([])})
+    ws = await client.ws_connect("/api/v1/stream")
+    await ws.send_json({"cells": ["x"], "done": "partial"})
+    event = await ws.receive_json()
+    assert event["type"] == "error" and event["status"] == 400
+    assert '"done" must be' in event["error"]["message"]
+
+
+def test_caps_and_capture_repr_reach_the_harness():
+    config = container_config(Settings(max_image_bytes=123, max_html_bytes=456,
+                                       capture_repr="__repr__"), "sha256:x", "host/1/a")
+    assert {"LIVEGALLERY_MAX_IMAGE_BYTES=123", "LIVEGALLERY_MAX_HTML_BYTES=456",
+            "LIVEGALLERY_CAPTURE_REPR=__repr__"} <= set(config["Env"])
+    assert "LIVEGALLERY_CAPTURE_REPR=" in container_config(
+        Settings(capture_repr=""), "sha256:x", "o")["Env"]
+    with pytest.raises(ValueError, match="capture_repr"):
+        Settings(capture_repr="_repr_html_; rm -rf /")

@@ -1,5 +1,6 @@
 """Per-cell fidelity: the service shows, for each cell, the text and the number of
-figures that sphinx-gallery itself shows for the same example at build time."""
+figures and HTML outputs that sphinx-gallery itself shows for the same example at build
+time."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ EXAMPLE = '''
 Fidelity
 ========
 
-Several cells: text, stderr, figures and a last expression.
+Several cells: text, stderr, figures, last expressions and HTML outputs.
 """
 import sys
 import numpy as np
@@ -48,11 +49,42 @@ np.arange(4).sum()
 # Nothing at all.
 
 x = 1
+
+# %%
+# An HTML repr (capture_repr's first choice).
+
+class Table:
+    def _repr_html_(self):
+        return "<table><tr><td>42</td></tr></table>"
+
+Table()
+
+# %%
+# No HTML repr after all: the plain repr instead.
+
+class Plain:
+    def _repr_html_(self):
+        return None
+
+    def __repr__(self):
+        return "Plain()"
+
+Plain()
+
+# %%
+# An animation, embedded as JavaScript HTML instead of its figure.
+
+from matplotlib.animation import FuncAnimation
+
+fig, ax = plt.subplots()
+(line,) = ax.plot([0, 1])
+ani = FuncAnimation(fig, lambda i: line.set_ydata([0, i]), frames=3)
 '''
 
 CONF = '''
 extensions = ["sphinx_gallery.gen_gallery"]
-sphinx_gallery_conf = {"examples_dirs": "examples", "gallery_dirs": "auto_examples"}
+sphinx_gallery_conf = {"examples_dirs": "examples", "gallery_dirs": "auto_examples",
+                       "matplotlib_animations": True}
 '''
 
 
@@ -66,19 +98,22 @@ def build_gallery(root: Path) -> Path:
     return root / "auto_examples" / "plot_fidelity.rst"
 
 
-def shown_by_sphinx_gallery(rst: str) -> list[tuple[str, int]]:
-    """(text output, figure count) of each code block of sphinx-gallery's generated rst."""
+def shown_by_sphinx_gallery(rst: str) -> list[tuple[str, int, int]]:
+    """(text output, figure count, HTML output count) of each code block of
+    sphinx-gallery's generated rst."""
     shown = []
     for segment in re.split(r"\.\. GENERATED FROM PYTHON SOURCE LINES \d+-\d+\n", rst)[1:]:
         if ".. code-block:: Python" not in segment:
             continue
         figures = segment.count(".. image-sg::")
+        html = (segment.count('<div class="output_subarea output_html')
+                + segment.count(".. container:: sphx-glr-animation"))
         text = ""
         match = re.search(r"sphx-glr-script-out\n\n.*?\.\. code-block:: none\n\n((?:    .*\n|\n)*)",
                           segment, re.S)
         if match:
             text = textwrap.dedent(match.group(1))
-        shown.append((normalize(text), figures))
+        shown.append((normalize(text), figures, html))
     return shown
 
 
@@ -92,14 +127,19 @@ def test_cells_match_what_sphinx_gallery_shows(tmp_path, warm_service):
     expected = shown_by_sphinx_gallery(rst)
     _, blocks = split_code_and_text_blocks(str(tmp_path / "examples" / "plot_fidelity.py"))
     cells = [block.content for block in blocks if block.type == "code"]
-    assert len(cells) == len(expected) == 4
+    assert len(cells) == len(expected) == 7
 
     status, body = warm_service.run(cells)
     assert status == 200 and body["ok"], body["error"]
-    got = [(normalize(c["stdout"] + c["stderr"]), len(c["images"])) for c in body["cells"]]
+    got = [(normalize(c["stdout"] + c["stderr"]), len(c["images"]), len(c["html"]))
+           for c in body["cells"]]
     assert got == expected
-    # The example is not trivial: text, stderr, several figures and a repr all occur.
-    assert expected[0] == ("shape (3, 4)\nto stderr", 0)
-    assert [figures for _, figures in expected] == [0, 2, 1, 0]
+    # The example is not trivial: text, stderr, several figures, reprs and HTML all occur.
+    assert expected[0] == ("shape (3, 4)\nto stderr", 0, 0)
+    assert [figures for _, figures, _ in expected] == [0, 2, 1, 0, 0, 0, 0]
+    assert [html for _, _, html in expected] == [0, 0, 0, 0, 1, 0, 1]
     assert expected[2][0].endswith("np.int64(6)") or expected[2][0].endswith("6")
+    assert expected[5][0] == "Plain()"
+    assert "<table><tr><td>42</td></tr></table>" in rst
+    assert body["cells"][4]["html"] == ["<table><tr><td>42</td></tr></table>"]
     assert body["cells"][0]["stderr"] == "to stderr\n"

@@ -22,6 +22,8 @@ from sphinx_gallery.py_source_parser import (
     split_code_and_text_blocks,
 )
 
+from livegallery.sphinxext.config import DEFAULT_PLOTLY_PATH
+
 FIXTURE = Path(__file__).parent / "sphinx_fixtures" / "gallery"
 EXAMPLES = ("plot_multi", "plot_short")
 # anything the extension writes; none of it may appear on pages it leaves alone
@@ -231,6 +233,7 @@ def test_config_json_and_assets_on_example_pages(html_build):
         assert config_of(root) == {
             "backendUrl": "https://run.example.org",
             "acePath": "../_static/ace/ace.js",
+            "plotlyPath": DEFAULT_PLOTLY_PATH,
             "requestTimeout": 12.5,
             "version": "0.1.0",
         }
@@ -263,6 +266,12 @@ def test_absolute_ace_path_is_kept(tmp_path):
     config = config_of(parse(out / "auto_examples" / "plot_short.html"))
     assert config["acePath"] == "/assets/ace.js"
     assert config["backendUrl"] == ""
+
+
+def test_site_relative_plotly_path_becomes_page_relative(tmp_path):
+    out = build(tmp_path, conf_extra='livegallery_plotly_path = "_static/plotly/plotly.min.js"')
+    config = config_of(parse(out / "auto_examples" / "plot_short.html"))
+    assert config["plotlyPath"] == "../_static/plotly/plotly.min.js"
 
 
 # sphinx-gallery itself cannot build "text" (its image node has no text visitor).
@@ -335,6 +344,8 @@ def test_incremental_rebuild(tmp_path):
         ('livegallery_runnable_pattern = "plot_(multi"', "livegallery_runnable_pattern is not a valid regular expression"),
         ('livegallery_runnable_pattern = ["plot_"]', "livegallery_runnable_pattern must be a string"),
         ('livegallery_ace_path = ""', "livegallery_ace_path must be a non-empty string"),
+        ('livegallery_plotly_path = None', "livegallery_plotly_path must be a non-empty string"),
+        ('livegallery_plotly_path = "javascript:alert(1)"', "livegallery_plotly_path must be an http(s) URL"),
     ],
 )
 def test_invalid_options_fail_clearly(tmp_path, capsys, conf_extra, message):

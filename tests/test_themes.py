@@ -10,7 +10,7 @@ fixture gallery built with each theme, served by the real service, with real run
 * our controls follow the page's scheme: the toolbar, the Revert button and the output
   blocks are light on a light page and dark on a dark page (no light box on a dark page,
   nor the reverse);
-* Run and Revert are visible, on top at their centre (not under a sticky header), at
+* Run, Revert, Copy link and Download are visible, on top at their centre (not under a sticky header), at
   least 24×24 px (2.5.8), inside the toolbar, overlapping neither each other nor any
   code cell; their label and icon contrast ≥ 4.5:1 with what they are drawn on
   (1.4.3), colours read back from getComputedStyle, translucent backgrounds composited
@@ -21,7 +21,10 @@ fixture gallery built with each theme, served by the real service, with real run
   (it overlays the code's bottom-right corner by design, so no overlap check);
 * after a real run: the status ("Done in …"), the live stdout and the "Live output"
   label contrast ≥ 4.5; after a real exception: the error status, the error message,
-  the traceback and the "Not run" notes too.
+  the traceback and the "Not run" notes too;
+* the compare toggle of a live output (≥ 24×24 px, text contrast off and on, focus
+  ring) and the "Published output" label it shows; the "Edited" and "From a link" marks
+  of cells; the link-too-long (error) and other-version (warning) messages.
 
 Alabaster has no dark mode: the page stays light whatever the reader's OS prefers.
 Its "dark" case emulates `prefers-color-scheme: dark`, and right means the controls
@@ -81,6 +84,8 @@ def themed_page(request, browser, theme_service):  # noqa: F811
 
 
 CASES = [(t, m) for t in THEMES for m in MODES]
+BUTTONS = (("Run", ".livegallery-run"), ("Revert", ".livegallery-revert"),
+           ("Copy link", ".livegallery-share"), ("Download", ".livegallery-download"))
 
 
 def probe(page, expression: str, selector: str):
@@ -131,6 +136,7 @@ def test_controls_look_right(themed_page, theme_service):
 
     follows_page("the toolbar", ".livegallery-toolbar")
     follows_page("the Revert button", ".livegallery-revert")
+    follows_page("the Copy link button", ".livegallery-share")
 
     # -- Run and Revert: visible, big enough, on top, apart, readable ---------------
     # (measured at the top of the page, where the toolbar is first seen)
@@ -139,7 +145,7 @@ def test_controls_look_right(themed_page, theme_service):
     code = page.evaluate("[...document.querySelectorAll('div.livegallery-cell, div.highlight')]"
                          ".map(e => window.__lgProbe.box(e))")
     boxes = {}
-    for name, sel in (("Run", ".livegallery-run"), ("Revert", ".livegallery-revert")):
+    for name, sel in BUTTONS:
         button = page.get_by_role("button", name=name, exact=True)
         if not f.check(button.count() == 1 and button.is_visible(), f"{name} is not visible"):
             continue
@@ -156,13 +162,17 @@ def test_controls_look_right(themed_page, theme_service):
         f.check(float(opacity) == 1, f"{name} is faded (opacity {opacity}) while usable")
         for part in ("label", "icon"):
             f.contrast(f"{name} {part}", probe(page, "textContrast", f"{sel} .livegallery-{part}"))
-    if len(boxes) == 2:
-        f.check(not overlap(boxes["Run"], boxes["Revert"]), "Run and Revert overlap")
+    for i, (a, _) in enumerate(BUTTONS):
+        for b, _ in BUTTONS[i + 1:]:
+            if a in boxes and b in boxes:
+                f.check(not overlap(boxes[a], boxes[b]), f"{a} and {b} overlap")
     f.contrast("the toolbar hint", probe(page, "textContrast", ".livegallery-hint"))
 
     # -- keyboard focus rings ----------------------------------------------------------
     for name, sel, via, key in (("Run", ".livegallery-run", ".livegallery-revert", "Shift+Tab"),
-                                ("Revert", ".livegallery-revert", ".livegallery-run", "Tab")):
+                                ("Revert", ".livegallery-revert", ".livegallery-run", "Tab"),
+                                ("Copy link", ".livegallery-share", ".livegallery-revert", "Tab"),
+                                ("Download", ".livegallery-download", ".livegallery-share", "Tab")):
         ring = keyboard_focus(page, sel, via, key)
         if f.check(ring["focused"] and ring["focusVisible"],
                    f"{name} did not get keyboard focus ({ring})"):
@@ -193,6 +203,7 @@ def test_controls_look_right(themed_page, theme_service):
     f.contrast("live stdout", probe(page, "textContrast", stdout))
     follows_page("the live stdout block", stdout)
     f.contrast("the 'Live output' label", probe(page, "textContrast", ".livegallery-run-label"))
+    check_compare_toggle(page, f)
 
     # The toolbar region as a reader sees it, Run keyboard-focused: toolbar, first cell
     # and its live output.
@@ -221,6 +232,62 @@ def test_controls_look_right(themed_page, theme_service):
     f.contrast("the error message", probe(page, "textContrast", ".livegallery-error-message"))
     f.contrast("the traceback", probe(page, "textContrast", "pre.livegallery-traceback"))
     f.contrast("the 'Not run' note", probe(page, "textContrast", ".livegallery-not-run"))
+    check_edit_marks_and_messages(page, f, follows_page)
 
     assert page.errors == [], page.errors
     assert not f.problems, f.report()
+
+
+def check_target(page, f, name: str, selector: str) -> None:
+    b = probe(page, "box", selector)
+    f.check(b["width"] >= TARGET and b["height"] >= TARGET,
+            f"{name} is {b['width']:.1f}x{b['height']:.1f} px (< {TARGET}x{TARGET})")
+
+
+def check_compare_toggle(page, f) -> None:
+    """After a run: the compare toggle of cell 1, off and on, and what it shows."""
+    sel = 'div.livegallery-run-output[data-livegallery-cell="0"] .livegallery-compare'
+    if not f.check(page.locator(sel).count() == 1, "no compare toggle after the run"):
+        return
+    check_target(page, f, "the compare toggle", sel)
+    f.contrast("the compare toggle (off)", probe(page, "textContrast", sel))
+    page.locator(sel).focus()
+    page.keyboard.press("Space")
+    f.check(page.locator(sel).get_attribute("aria-pressed") == "true", "Space did not press it")
+    ring = probe(page, "focusRing", sel)
+    f.check(ring["focusVisible"] and ring["visible"], f"the compare toggle shows no focus ring ({ring})")
+    if ring["ratio"] is not None:
+        f.check(ring["ratio"] >= UI_CONTRAST,
+                f"the compare toggle's focus outline contrast {ring['ratio']:.2f} < {UI_CONTRAST}")
+    f.contrast("the compare toggle (on)", probe(page, "textContrast", sel))
+    f.contrast("the 'Published output' label",
+               probe(page, "textContrast", ".livegallery-compare-label"))
+    page.keyboard.press("Space")
+
+
+def check_edit_marks_and_messages(page, f, follows_page) -> None:
+    """The cell edited before (the exception) is marked; the messages of Copy link
+    (too long: error; from a link of another version: warning) and the from-link mark."""
+    mark = 'div.livegallery-cell[data-livegallery-cell="0"] .livegallery-mark'
+    page.locator(mark).wait_for()
+    f.contrast("the 'Edited' mark", probe(page, "textContrast", mark))
+    follows_page("the 'Edited' mark's cell", 'div.livegallery-cell[data-livegallery-cell="0"]')
+    # Too long for a link: random (incompressible) text.
+    page.locator('div.livegallery-cell[data-livegallery-cell="0"] .livegallery-editor').evaluate(
+        """el => window.ace.edit(el).setValue('x = "' + btoa(String.fromCharCode(
+               ...crypto.getRandomValues(new Uint8Array(7000)))) + '"', 1)""")
+    page.get_by_role("button", name="Copy link", exact=True).click()
+    page.locator('.livegallery-message[data-kind="error"]').wait_for()
+    f.contrast("the link-too-long message", probe(page, "textContrast", ".livegallery-message-text"))
+    # A link made for another version of the example: a warning, and the from-link mark.
+    link = page.evaluate("""async () => {
+        const share = await import(new URL('../_static/livegallery/share.js', location.href));
+        return (await share.shareLink(location.href, {0: 'print("from a link")'}, 'other')).link; }""")
+    page.goto(link)
+    page.reload()  # the link differs from the page's address only in its fragment
+    page.wait_for_function("document.documentElement.dataset.livegalleryState === 'idle'")
+    page.evaluate(PROBE_JS)
+    page.locator('.livegallery-message[data-kind="warning"]').wait_for()
+    page.locator(mark).wait_for()
+    f.contrast("the from-link mark", probe(page, "textContrast", mark))
+    f.contrast("the from-a-link warning", probe(page, "textContrast", ".livegallery-message-text"))

@@ -63,13 +63,16 @@ def build_all(root: Path) -> Path:
 def init_script(theme: str, mode: str) -> str:
     """Run before the page's own scripts: the reader's stored choice of scheme, as the
     theme's own switcher would have stored it. Alabaster has none (the OS preference,
-    emulated separately, is all there is)."""
+    emulated separately, is all there is). Playwright runs it in every frame too; the
+    sandboxed frames of HTML outputs have no storage, so only the page itself does it."""
     if theme == "pydata_sphinx_theme":
-        return (f"localStorage.setItem('mode', '{mode}');"
-                f"localStorage.setItem('theme', '{mode}');")
-    if theme == "furo":
-        return f"localStorage.setItem('theme', '{mode}');"
-    return ""
+        store = (f"localStorage.setItem('mode', '{mode}');"
+                 f"localStorage.setItem('theme', '{mode}');")
+    elif theme == "furo":
+        store = f"localStorage.setItem('theme', '{mode}');"
+    else:
+        return ""
+    return f"if (window === window.top) {{ {store} }}"
 
 
 #: The scheme the theme itself says it shows (None: the theme has no dark mode).

@@ -13,6 +13,7 @@ Protocol (one container serves one reader's runs, one at a time; see forkserver.
 
      {"type": "stdout"|"stderr", "cell": i, "data": str}
      {"type": "image", "cell": i, "mime": "image/png", "data": "<base64>"}
+     {"type": "html", "cell": i, "data": "<html>"}   (untrusted: shown in a sandboxed iframe)
      {"type": "cell_done", "cell": i}
      {"type": "error", "cell": i, "kind": "exception"|"memory", "message": str,
       "traceback": str}
@@ -27,10 +28,13 @@ Protocol (one container serves one reader's runs, one at a time; see forkserver.
 File descriptor 1 is pointed at stderr before user code runs, so bytes written straight to
 fd 1 (C extensions, subprocesses) cannot corrupt the event stream; the service reports
 such raw bytes as stderr of the running cell. Processes a run forks never report events.
+
+After a cell's text come its figures (PNG images, animations and plotly figures as html),
+then the html repr of its trailing expression: livegallery_display.py captures them as
+sphinx-gallery does. An output over its cap becomes a stderr note; the run goes on.
 """
 
 import ast
-import base64
 import codeop
 import gc
 import importlib
@@ -46,15 +50,12 @@ import types
 import warnings
 
 import forkserver
+import livegallery_display as display
 
 MAIN_PID = os.getpid()
 _PROTO_FD = os.dup(1)
 os.dup2(2, 1)
 _PROTO_LOCK = threading.Lock()
-
-#: PNG compression level for figures: level 1 encodes several times faster than
-#: matplotlib's default (6) with the very same pixels; only the file is a little larger.
-PNG_COMPRESS_LEVEL = int(os.environ.get("LIVEGALLERY_PNG_COMPRESS_LEVEL", "1"))
 
 
 def emit(event):
@@ -128,7 +129,7 @@ def preload(names):
         plt = sys.modules["matplotlib.pyplot"]
         fig = plt.figure()
         fig.add_subplot().plot([0, 1])
-        fig.savefig(io.BytesIO(), format="png", pil_kwargs={"compress_level": PNG_COMPRESS_LEVEL})
+        fig.savefig(io.BytesIO(), format="png", pil_kwargs={"compress_level": display.FAST_PNG_LEVEL})
         plt.close("all")
 
 
@@ -140,32 +141,6 @@ def silence_show():
         message="Matplotlib is currently using agg, which is a non-GUI backend, so cannot "
         "show the figure.|(\n|.)*is non-interactive, and thus cannot be shown",
     )
-
-
-def figures_as_png():
-    """Save every open figure as PNG (as sphinx-gallery's scraper does) and close them."""
-    plt = sys.modules.get("matplotlib.pyplot")
-    if plt is None:
-        return []
-    import matplotlib
-
-    to_rgba = matplotlib.colors.to_rgba
-    images = []
-    try:
-        for num in plt.get_fignums():
-            fig = plt.figure(num)
-            kwargs = {"format": "png", "pil_kwargs": {"compress_level": PNG_COMPRESS_LEVEL}}
-            # sphinx-gallery keeps a figure's own face and edge colours.
-            for attr in ("facecolor", "edgecolor"):
-                value = getattr(fig, "get_" + attr)()
-                if to_rgba(value) != to_rgba(matplotlib.rcParams["figure." + attr]):
-                    kwargs[attr] = value
-            buffer = io.BytesIO()
-            fig.savefig(buffer, **kwargs)
-            images.append(base64.b64encode(buffer.getvalue()).decode("ascii"))
-    finally:
-        plt.close("all")
-    return images
 
 
 def user_traceback(exc):
@@ -183,6 +158,7 @@ class CellRunner:
         self.streams = streams
         self.namespace = {"__name__": "__main__", "__builtins__": __builtins__}
         self.compiler = codeop.Compile()  # keeps __future__ imports across cells
+        self.shown = None  # the html event of the running cell's trailing expression
         sys.modules["__main__"] = types.ModuleType("__main__")
         sys.modules["__main__"].__dict__.update(self.namespace)
         self.namespace = sys.modules["__main__"].__dict__
@@ -191,10 +167,11 @@ class CellRunner:
         for index, source in enumerate(cells):
             for stream in self.streams:
                 stream.cell = index
+            self.shown = None
             error = self.run_cell(index, source)
             for stream in self.streams:
                 stream.flush()
-            self.emit_figures(index)
+            self.emit_displays(index)
             if error is not None:
                 emit(error)
                 return
@@ -221,25 +198,29 @@ class CellRunner:
         flags = ast.PyCF_ONLY_AST | self.compiler.flags
         tree = compile(source, filename, "exec", flags, dont_inherit=True)
         last = None
-        # As sphinx-gallery does: a cell ending in an expression shows that value's repr.
+        # As sphinx-gallery does: a cell ending in an expression shows that value's repr
+        # (as text now, or as html after the cell's figures).
         if tree.body and isinstance(tree.body[-1], ast.Expr):
             last = ast.Expression(tree.body.pop().value)
         exec(self.compiler(tree, filename, "exec"), self.namespace)
         if last is not None:
             value = eval(self.compiler(last, filename, "eval"), self.namespace)
-            text = None if value is None else repr(value)
-            if text and text != "None":
-                sys.stdout.write(text + "\n")
+            shown = display.last_repr(value)
+            if shown and shown[0] == "text":
+                sys.stdout.write(shown[1] + "\n")
+            elif shown:
+                self.shown = display.html_event(shown[1], "The value of this cell")
 
-    def emit_figures(self, index):
+    def emit_displays(self, index):
+        """The cell's figures, then the html repr of its trailing expression."""
         try:
-            images = figures_as_png()
+            events = display.figure_events(self.namespace)
         except Exception as exc:
-            print(f"livegallery: could not save a figure: {exc}", file=sys.stderr)
-            sys.stderr.flush()
-            return
-        for data in images:
-            emit({"type": "image", "cell": index, "mime": "image/png", "data": data})
+            events = [display.note(f"could not save a figure: {exc}")]
+        if self.shown is not None:
+            events.append(self.shown)
+        for event in events:
+            emit({**event, "cell": index})
 
 
 def read_request(requests):
@@ -270,6 +251,7 @@ def run_in_child(cells, event_fd):
 
 
 def main():
+    display.configure_plotly()
     prepare_matplotlib_cache()
     preload(os.environ.get("LIVEGALLERY_PRELOAD", ""))
     silence_show()

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { applyEvent, cellOutcomes, cellsFromResult, createRun, failingCell, sameCells } from '../../frontend/results.js';
+import { applyEvent, cellOutcomes, cellsFromResult, cellsReported, createRun, failingCell, hasOutputs, sameCells } from '../../frontend/results.js';
 
 const PNG = 'iVBORw0KGgo=';
 
@@ -54,7 +54,7 @@ test('unknown events and out-of-range cells are ignored', () => {
   applyEvent(run, { type: 'stdout', cell: 5, data: 'x' });
   applyEvent(run, { type: 'progress', cell: 0 });
   applyEvent(run, null);
-  assert.deepEqual(run.cells, [{ stdout: '', stderr: '', images: [] }]);
+  assert.deepEqual(run.cells, [{ stdout: '', stderr: '', images: [], html: [] }]);
 });
 
 test('the failing cell is marked failed and the cells after it not run', () => {
@@ -74,4 +74,28 @@ test('without error.cell, the last cell that started is the failing one', () => 
 
 test('an ok result marks every cell done', () => {
   assert.deepEqual(cellOutcomes({ ok: true, cells: [], error: null }, 2).map((o) => o.state), ['done', 'done']);
+});
+
+test('html outputs are collected per cell, in order, and compared', () => {
+  const run = createRun(2);
+  applyEvent(run, { type: 'html', cell: 1, data: '<b>one</b>' });
+  applyEvent(run, { type: 'html', cell: 1, data: '<i>two</i>' });
+  assert.deepEqual(run.cells[1].html, ['<b>one</b>', '<i>two</i>']);
+  assert.equal(run.lastStarted, 1);
+  const full = { ok: true, cells: [{ stdout: '', stderr: '', images: [] }, { stdout: '', stderr: '', images: [], html: ['<b>one</b>', '<i>two</i>'] }] };
+  const final = cellsFromResult(full, 2);
+  assert.deepEqual(final[0].html, []); // a result from a server before html outputs
+  assert.ok(sameCells(run.cells, final));
+  final[1].html[1] = '<i>changed</i>';
+  assert.equal(sameCells(run.cells, final), false);
+});
+
+test('a summary done result carries no outputs but says how many cells it reported', () => {
+  const summary = { ok: false, error: { kind: 'exception', message: 'E', traceback: '', cell: null }, duration_ms: 3, cells_reported: 2 };
+  assert.equal(hasOutputs(summary), false);
+  assert.equal(cellsReported(summary), 2);
+  assert.equal(failingCell(summary, 3), 1);
+  assert.equal(hasOutputs(result), true);
+  assert.equal(cellsReported(result), 2);
+  assert.equal(cellsReported({ ok: true, cells_reported: 'x' }), 0);
 });

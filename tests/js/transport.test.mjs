@@ -51,7 +51,8 @@ test('the WebSocket streams events, then resolves with the done result', async (
     urls: URLS, timeoutMs: 1000, onEvent: (e) => events.push(e), WebSocketImpl: WS, fetchImpl: noFetch,
   });
   assert.deepEqual(outcome, { result: OK });
-  assert.deepEqual(WS.last.sent, [{ cells: ['print("hi")'] }]);
+  // The client asks for a done without the outputs it already got as events.
+  assert.deepEqual(WS.last.sent, [{ cells: ['print("hi")'], done: 'summary' }]);
   assert.equal(WS.last.url, URLS.stream);
   assert.deepEqual(events.map((e) => e.type), ['stdout', 'cell_done']);
 });
@@ -169,7 +170,7 @@ test('a session token goes back as query parameter and in the body, over both tr
   const outcome = await runCells(['x'], { urls: URLS, session: token, timeoutMs: 1000, WebSocketImpl: WS, fetchImpl: noFetch });
   assert.equal(outcome.result.session, token);
   assert.equal(WS.last.url, `${URLS.stream}?session=${token}`);
-  assert.deepEqual(WS.last.sent, [{ cells: ['x'], session: token }]);
+  assert.deepEqual(WS.last.sent, [{ cells: ['x'], done: 'summary', session: token }]);
 
   const fetchImpl = fakeFetch(() => response(200, OK));
   await runCells(['y'], { urls: { run: 'http://h/api/v1/run?x=1' }, session: 'a b', timeoutMs: 1000, WebSocketImpl: null, fetchImpl });
