@@ -10,7 +10,7 @@ IMAGE  ?= livegallery-sandbox:latest
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: demo test docs image docker venv browser node clean bench nginx \
+.PHONY: demo test lint docs image docker venv browser node clean bench nginx \
         deploy deploy-down test-deploy gvisor test-gvisor bench-runtime bench-load
 
 $(VENV)/.installed: pyproject.toml
@@ -46,7 +46,11 @@ demo: docs image
 	$(PY) -m livegallery.backend --host $(HOST) --port $(PORT) \
 	  --image $(IMAGE) --static-dir docs/_build/html
 
-test: venv node image browser nginx
+# ruff's rules are in pyproject.toml.
+lint: venv
+	$(VENV)/bin/ruff check .
+
+test: lint node image browser nginx
 	node --test tests/js/
 	LIVEGALLERY_IMAGE=$(IMAGE) $(VENV)/bin/pytest -q
 
@@ -78,7 +82,7 @@ bench-runtime: venv image gvisor
 	$(PY) benchmarks/runtime_cost.py --image $(IMAGE)
 
 bench: venv image
-	$(PY) benchmarks/run.py --image $(IMAGE)
+	$(PY) -m benchmarks --image $(IMAGE)
 
 # Warm latency under open-loop load, with reader sessions and without (~15 min).
 bench-load: venv image

@@ -9,4 +9,9 @@ metrics, request ids), ``api`` (HTTP and WebSocket), ``site`` (optional static s
 ``app`` (the application factory).
 """
 
-__version__ = "0.1.0"
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("livegallery")  # the one version: pyproject.toml's
+except PackageNotFoundError:  # a source tree that was never installed
+    __version__ = "0+unknown"

@@ -60,7 +60,8 @@ class Settings:
     capture_repr: str = field(default="_repr_html_,__repr__",
                               metadata={"help": "methods tried on a last expression"})
     refill_concurrency: int = field(default=2, metadata={"help": "containers starting at once"})
-    ready_timeout: float = field(default=30.0, metadata={"help": "seconds for a sandbox to be ready"})
+    ready_timeout: float = field(default=30.0,
+                                 metadata={"help": "seconds for a sandbox to be ready"})
     max_idle: float = field(default=600.0, metadata={"help": "recycle a ready container after"})
     image_check_interval: float = field(default=5.0, metadata={"help": "seconds between checks"})
     # Reader sessions: a reader's next run reuses their own sandbox (~70 MiB each while
@@ -90,7 +91,8 @@ class Settings:
         for f in fields(self):
             value = getattr(self, f.name)
             if isinstance(value, (int, float)) and not isinstance(value, bool):
-                minimum = 0 if f.name in {"pool_size", "queue_size", "port", "max_sessions"} else 0.001
+                zero_ok = {"pool_size", "queue_size", "port", "max_sessions"}
+                minimum = 0 if f.name in zero_ok else 0.001
                 if value < minimum:
                     raise ValueError(f"{f.name} must be at least {minimum}, got {value}")
 

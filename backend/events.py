@@ -91,7 +91,7 @@ class EventStream:
                         self.queue.put_nowait(event)
         except asyncio.CancelledError:
             raise
-        except Exception as exc:  # the connection to the engine broke
+        except Exception as exc:  # noqa: BLE001 - the connection to the engine broke
             log.debug("attach stream of %s ended: %r", self.name, exc)
         finally:
             self.on_end()

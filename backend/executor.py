@@ -25,8 +25,8 @@ import aiohttp
 
 from . import protocol
 from .config import Settings
-from .events import EOF, Control, EventStream, Overflow
 from .errors import DockerUnavailable, ImageMissing, SandboxFailed, SandboxUnavailable
+from .events import EOF, Control, EventStream, Overflow
 from .hardening import container_config
 from .metrics import CONTAINER_START
 from .results import LimitExceeded, RunResult
@@ -80,7 +80,7 @@ class Sandbox:
 
     @classmethod
     async def start(cls, docker: aiodocker.Docker, settings: Settings, image_id: str,
-                    owner: str) -> "Sandbox":
+                    owner: str) -> Sandbox:
         config = container_config(settings, image_id, owner)
         began = time.perf_counter()
         try:
@@ -198,7 +198,7 @@ class Sandbox:
                 self._ended(item)
         return self.alive and self._settled
 
-    def _ended(self, control: "Control") -> None:
+    def _ended(self, control: Control) -> None:
         """The harness's ``ended`` line: a run killed for memory ends the sandbox too."""
         self._settled = control.get("type") == "ended"
         if not self._settled or control.get("memory"):

@@ -44,7 +44,9 @@ class ImageWatch:
                 raise ImageMissing(f"The sandbox image {image} does not exist; build it "
                                    "with images/build.sh (or make image).") from exc
             failure = docker_failure(exc)
-            raise failure if isinstance(failure, ServiceError) else ServiceError(str(failure))
+            if not isinstance(failure, ServiceError):
+                failure = ServiceError(str(failure))
+            raise failure from exc
         if info["Id"] == self.image_id:
             return False
         if self.image_id is not None:

@@ -209,7 +209,7 @@ class Pool(PoolUpkeep):
         """Wait for the harness's cleanup after the run; then the session may run again."""
         try:
             keep = await sandbox.settle()
-        except Exception:  # noqa: BLE001 - whatever broke, this sandbox is done
+        except Exception:
             log.exception("settling %s failed", sandbox.id[:12])
             keep = False
         self._end_run(sandbox, session, keep and not self._closed)

@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from typing import Union
 
 #: What a figure's data may contain: base64, nothing that could escape a data: URL.
 _BASE64 = re.compile(rb"[A-Za-z0-9+/]*={0,2}")
@@ -82,7 +81,7 @@ class Raw:
     data: bytes
 
 
-Event = Union[Ready, Started, Text, Image, Html, CellDone, Error, Done]
+Event = Ready | Started | Text | Image | Html | CellDone | Error | Done
 
 
 def parse_line(line: bytes) -> Event | Raw | None:

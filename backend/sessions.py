@@ -8,8 +8,9 @@ this host, for a proxy that routes on it), maps to exactly one sandbox, is never
 to another, and is forgotten with its sandbox: it cannot reach any other container.
 
 Sessions end after ``session_idle`` seconds without a run, after ``session_max_age``,
-when their container breaks or its image was rebuilt, and on shutdown; at most ``max_sessions`` live at once (the
-least recently used idle one makes room). ``max_sessions = 0`` turns sessions off.
+when their container breaks or its image was rebuilt, and on shutdown; at most
+``max_sessions`` live at once (the least recently used idle one makes room).
+``max_sessions = 0`` turns sessions off.
 """
 
 from __future__ import annotations

@@ -30,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from openloop import capacity  # noqa: E402
 from readers import idle_reader, print_arrivals, reader_arrivals, repeated  # noqa: E402
+
 from tests.service import Service  # noqa: E402
 
 PRINT_RATES = [0.5, 1, 2, 4, 8]

@@ -58,7 +58,7 @@ class Runs:
                                  timeout=aiohttp.ClientTimeout(total=120)) as resp:
                 body = await resp.json()
                 status = resp.status
-        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, aiohttp.ClientError) as exc:
             body, status = {"error": repr(exc)}, 0
         end = time.monotonic()
         self.ended = max(self.ended, end)

@@ -22,8 +22,8 @@ import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from examples import REALISTIC, TRIVIAL  # noqa: E402
-from openloop import Runs, open_loop, pct  # noqa: E402
+from examples import REALISTIC, TRIVIAL
+from openloop import Runs, open_loop, pct
 
 RUNS_PER_READER = 4
 THINK_S = 3.0

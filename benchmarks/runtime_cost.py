@@ -32,6 +32,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from examples import REALISTIC  # noqa: E402
+
 from tests.service import Service  # noqa: E402
 
 IMPORTS = ("import time as _lg_t\n_lg_0 = _lg_t.perf_counter()\n"

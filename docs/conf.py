@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from importlib.metadata import version as _version
 from pathlib import Path
 
 HERE = Path(__file__).parent.resolve()
@@ -10,7 +11,7 @@ HERE = Path(__file__).parent.resolve()
 project = "livegallery"
 author = "livegallery developers"
 copyright = "2025, livegallery developers"
-release = version = "0.1.0"
+release = version = _version("livegallery")  # pyproject.toml's, as installed
 
 extensions = [
     "sphinx_gallery.gen_gallery",

@@ -33,7 +33,8 @@ def copy_assets(app: Sphinx) -> None:
 
     files = sorted(p for p in Path(ASSETS_DIR).iterdir() if p.suffix in (".js", ".css"))
     if not any(p.name == "livegallery.js" for p in files):
-        logger.warning("livegallery: no livegallery.js in %s; runnable pages will not work", ASSETS_DIR)
+        logger.warning("livegallery: no livegallery.js in %s; runnable pages will not work",
+                       ASSETS_DIR)
     target = Path(app.outdir, "_static", STATIC_SUBDIR)
     target.mkdir(parents=True, exist_ok=True)
     for path in files:

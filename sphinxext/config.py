@@ -5,20 +5,27 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Callable
 from functools import lru_cache
 from importlib.metadata import PackageNotFoundError, version
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.errors import ConfigError
 
-# Pinned so a page always gets the Ace build the front end was tested with.
-DEFAULT_ACE_PATH = "https://cdn.jsdelivr.net/npm/ace-builds@1.45.2/src-min-noconflict/ace.js"
+#: Pinned so a page always gets the Ace build the front end was tested with: the version of
+#: ace-builds in package.json, which the tests serve (tests/test_versions.py ties the two).
+ACE_VERSION = "1.45.2"
+DEFAULT_ACE_PATH = (f"https://cdn.jsdelivr.net/npm/ace-builds@{ACE_VERSION}"
+                    "/src-min-noconflict/ace.js")
 # plotly.js for plotly figures in html outputs: the version plotly.py's to_html of the
-# sandbox image targets (plotly 7.1 -> plotly.js 4.1.1), pinned like Ace.
-DEFAULT_PLOTLY_PATH = "https://cdn.jsdelivr.net/npm/plotly.js-dist-min@4.1.1/plotly.min.js"
+# sandbox image targets (plotly 7.1 -> plotly.js 4.1.1), pinned like Ace (and tied to
+# package.json the same way).
+PLOTLY_VERSION = "4.1.1"
+DEFAULT_PLOTLY_PATH = (f"https://cdn.jsdelivr.net/npm/plotly.js-dist-min@{PLOTLY_VERSION}"
+                       "/plotly.min.js")
 
 #: name -> (default, accepted types). All are read at write time only, hence rebuild "html".
 OPTIONS: dict[str, tuple[Any, tuple[type, ...]]] = {
@@ -30,9 +37,9 @@ OPTIONS: dict[str, tuple[Any, tuple[type, ...]]] = {
 }
 
 try:
-    VERSION = version("livegallery")
+    VERSION = version("livegallery")  # the one version: pyproject.toml's
 except PackageNotFoundError:  # running from a source tree that was never installed
-    VERSION = "0.1.0"
+    VERSION = "0+unknown"
 
 
 def add_options(app: Sphinx) -> None:

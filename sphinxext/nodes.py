@@ -8,11 +8,11 @@ from typing import Any
 from docutils import nodes
 
 
-class livegallery_cell(nodes.General, nodes.Element):  # noqa: N801 (docutils naming)
+class livegallery_cell(nodes.General, nodes.Element):  # lower case, as docutils names nodes
     """One runnable cell; ``index`` is its 0-based position, ``source`` its code."""
 
     @classmethod
-    def around(cls, block: nodes.Element, index: int) -> "livegallery_cell":
+    def around(cls, block: nodes.Element, index: int) -> livegallery_cell:
         """Wrap ``block`` (a code literal block) in place and return the wrapper."""
         cell = cls(index=index, source=block.astext(), classes=["livegallery-cell"])
         block.replace_self(cell)

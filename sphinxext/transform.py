@@ -37,7 +37,7 @@ class RunnableCells(SphinxPostTransform):
         source_file = Path(self.env.srcdir, example)
         try:
             starts = cells.code_block_starts(source_file)
-        except Exception as exc:  # unreadable file, or sphinx-gallery's parser refusing it
+        except Exception as exc:  # noqa: BLE001 - unreadable, or sphinx-gallery's parser refused it
             logger.warning("livegallery: cannot parse %s (%s); page left as is", source_file, exc)
             return
         for index, cell in enumerate(cells.find_cells(self.document, starts)):

@@ -1,107 +1,25 @@
-"""Fixtures and helpers of the browser tests: the demo docs built once, served by the real
-service, and a headless Chromium driven by Playwright (sync API) as a reader would."""
+"""Helpers of the browser tests: how Chromium is started, and the ``Reader`` that drives a
+page with Playwright (sync API) as a reader would. The fixtures are in conftest.py."""
 
 from __future__ import annotations
 
 import base64
 import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
-import pytest
-
-from .conftest import IMAGE, IN_CI
 from .service import ROOT, Service
 
 CHROMIUM = os.environ.get("LIVEGALLERY_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update",
                  "--disable-sync"]
-ACE_BUILD = ROOT / "node_modules" / "ace-builds" / "src-min-noconflict" / "ace.js"
 ARTIFACTS = ROOT / "tests" / "artifacts"
 EXAMPLE = "auto_examples/plot_camera_threshold.html"
 
 #: Anything a page asks for that is not on this machine is refused (and shows up as a
 #: console error, which the tests notice).
 NOT_LOOPBACK = re.compile(r"^(?!(https?|wss?)://(127\.0\.0\.1|localhost|\[::1\])[:/]).+")
-
-
-def browser_problem() -> str | None:
-    if not Path(CHROMIUM).is_file():
-        return f"no Chromium at {CHROMIUM} (run scripts/ensure-browser.sh)"
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "the playwright Python package is not installed (pip install -e '.[test]')"
-    return None
-
-
-def skip_or_fail(problem: str) -> None:
-    """Locally a missing browser skips; in CI (CI=true) it fails, as Docker does."""
-    if IN_CI:
-        pytest.fail(f"CI=true but the browser tests cannot run: {problem}", pytrace=False)
-    pytest.skip(problem)
-
-
-# -- fixtures ----------------------------------------------------------------------
-
-
-@pytest.fixture(scope="session")
-def built_site(tmp_path_factory) -> Path:
-    """The demo docs, built once per session into a temporary directory."""
-    if not ACE_BUILD.is_file():
-        pytest.fail(f"{ACE_BUILD} is missing: run `npm ci` (or `make node`) first; the demo "
-                    "docs serve Ace from node_modules", pytrace=False)
-    out = tmp_path_factory.mktemp("site") / "html"
-    sphinx = Path(sys.executable).with_name("sphinx-build")
-    done = subprocess.run([str(sphinx), "-q", "-b", "html", "docs", str(out)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=240)
-    assert done.returncode == 0, f"sphinx-build failed:\n{done.stdout}\n{done.stderr}"
-    assert (out / EXAMPLE).is_file(), f"the build has no {EXAMPLE}"
-    assert (out / "_static" / "ace" / "ace.js").is_file(), "the build has no local Ace"
-    return out
-
-
-def serve_site(static_dir, pool_size: int):
-    """The real service, serving a built site and running its cells (one origin)."""
-    service = Service(image=IMAGE, static_dir=static_dir, pool_size=pool_size, timeout=8)
-    service.start()
-    yield service
-    service.stop()
-
-
-@pytest.fixture(scope="module")
-def site_service(built_site):
-    yield from serve_site(built_site, pool_size=2)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    problem = browser_problem()
-    if problem:
-        skip_or_fail(problem)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                     args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def reader(browser, site_service):
-    """A fresh browser context and page, with a warm pool waiting for it."""
-    site_service.wait_idle(timeout=60)
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    context.route(NOT_LOOPBACK, lambda route: route.abort())
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    r = Reader(page, site_service)
-    yield r
-    context.close()
 
 
 # -- the reader ----------------------------------------------------------------------
@@ -206,7 +124,3 @@ class Reader:
         self.page.screenshot(path=str(path), full_page=True)
         return path
 
-
-def stopped_service(built_site) -> Service:
-    """A service of its own (no pool, so nothing to warm up) for a test that stops it."""
-    return Service(image=IMAGE, static_dir=built_site, pool_size=0, preload="", timeout=8)

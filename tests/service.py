@@ -45,11 +45,18 @@ class Service:
 
     # -- life cycle -----------------------------------------------------------------
 
+    def __enter__(self) -> Service:
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
     def start(self, wait_ready: bool = True) -> None:
         env = {**os.environ, "LIVEGALLERY_PORT": str(self.port)}
         env.update({f"LIVEGALLERY_{k.upper()}": str(v) for k, v in self.settings.items()})
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        self._log = open(self.log_path, "w")
+        self._log = open(self.log_path, "w")  # noqa: SIM115 - closed by stop()
         self.proc = subprocess.Popen([sys.executable, "-m", "livegallery.backend"],
                                      env=env, stdout=self._log, stderr=subprocess.STDOUT)
         self.wait_until(self._listening, 20, "the service to listen")

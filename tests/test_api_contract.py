@@ -67,7 +67,8 @@ def test_unknown_path_and_method_are_json(warm_service):
 
 def test_result_shape_and_per_cell_outputs(warm_service):
     cells = ["print('one')\nimport sys\nprint('err', file=sys.stderr)",
-             "import matplotlib.pyplot as plt\nplt.plot([1, 2])\nplt.figure()\nplt.plot([2, 1])\nplt.show()",
+             "import matplotlib.pyplot as plt\nplt.plot([1, 2])\nplt.figure()\nplt.plot([2, 1])\n"
+             "plt.show()",
              "x = 6 * 7\nx"]
     status, body = warm_service.run(cells)
     assert status == 200

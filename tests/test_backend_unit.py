@@ -7,8 +7,6 @@ import asyncio
 
 import pytest
 
-from livegallery.backend.api import DOCKER, POOL
-from livegallery.backend.app import create_app
 from livegallery.backend.config import Settings, argument_parser, from_env
 from livegallery.backend.errors import Busy, DockerUnavailable
 from livegallery.backend.hardening import LABEL, container_config
@@ -61,18 +59,6 @@ class FakeDocker:
         return {}
 
 
-@pytest.fixture
-def make_client(aiohttp_client):
-    async def make(pool_kwargs=None, **settings):
-        s = Settings(**settings)
-        app = create_app(s)
-        app.cleanup_ctx.clear()  # no engine: the fake pool stands in
-        app[POOL] = FakePool(s, **(pool_kwargs or {}))
-        app[DOCKER] = FakeDocker()
-        return await aiohttp_client(app), app[POOL]
-    return make
-
-
 async def test_run_returns_the_contract_shape(make_client):
     script = [{"type": "stdout", "cell": 0, "data": "hi\n"}]
     client, pool = await make_client({"sandbox": FakeSandbox(script)})
@@ -92,7 +78,8 @@ async def test_busy_is_429_with_retry_after(make_client):
 
 
 async def test_docker_down_is_503(make_client):
-    client, _ = await make_client({"problem": DockerUnavailable("The Docker engine is unreachable")})
+    problem = DockerUnavailable("The Docker engine is unreachable")
+    client, _ = await make_client({"problem": problem})
     resp = await client.post("/api/v1/run", json={"code": "1"})
     assert resp.status == 503 and (await resp.json())["error"]["kind"] == "docker_unavailable"
 
@@ -157,16 +144,28 @@ def test_settings_from_environment_and_arguments():
 
 
 def test_hardening_is_complete():
-    config = container_config(Settings(memory_mb=128, pids=32), "sha256:x", "host/1/a")
+    """Every restriction, each checked for its value, from settings that differ from the
+    defaults (so a hard-coded value cannot pass); test_sandbox_limits.py checks inside a
+    real container that the engine applies them."""
+    settings = Settings(memory_mb=128, pids=32, cpus=0.5, tmp_mb=24, fsize_mb=3, nofile=99,
+                        preload="numpy")
+    config = container_config(settings, "sha256:x", "host/1/a")
     host = config["HostConfig"]
-    assert config["Labels"][LABEL] == "1" and config["NetworkDisabled"] is True
-    assert config["User"] == "10001:10001"
+    assert config["Labels"] == {LABEL: "1", "livegallery.owner": "host/1/a"}
+    assert config["NetworkDisabled"] is True and config["User"] == "10001:10001"
+    assert "LIVEGALLERY_PRELOAD=numpy" in config["Env"]
     assert host["NetworkMode"] == "none" and host["CapDrop"] == ["ALL"]
+    assert host["Privileged"] is False and host["SecurityOpt"] == ["no-new-privileges:true"]
     assert host["ReadonlyRootfs"] is True and host["LogConfig"]["Type"] == "none"
+    assert host["IpcMode"] == "none" and host["OomScoreAdj"] == 1000
     assert host["Memory"] == host["MemorySwap"] == 128 * 1024 * 1024
-    assert host["PidsLimit"] == 32
-    assert "no-new-privileges:true" in host["SecurityOpt"]
-    assert {u["Name"] for u in host["Ulimits"]} >= {"fsize", "nofile"}
+    assert host["PidsLimit"] == 32 and host["NanoCpus"] == 500_000_000
+    assert set(host["Tmpfs"]) == {"/tmp"}
+    tmp = host["Tmpfs"]["/tmp"].split(",")
+    assert {"rw", "nosuid", "nodev", "noexec", "size=24m"} <= set(tmp), tmp
+    limits = {u["Name"]: (u["Soft"], u["Hard"]) for u in host["Ulimits"]}
+    assert limits == {"fsize": (3 * 1024 * 1024,) * 2, "nofile": (99, 99), "core": (0, 0)}
+    assert not host.get("Binds") and not host.get("Mounts") and not host.get("Devices")
 
 
 async def test_websocket_done_summary_leaves_out_streamed_outputs(make_client):

@@ -10,10 +10,9 @@ import uuid
 
 import pytest
 
-from .browser_support import (  # noqa: F401  (fixtures)
-    Reader, browser, built_site, reader, site_service, stopped_service,
-)
-from .service import containers
+from .browser_support import Reader
+from .conftest import IMAGE
+from .service import Service, containers
 
 pytestmark = [pytest.mark.docker, pytest.mark.browser]
 
@@ -67,8 +66,10 @@ def test_edit_and_run_shows_outputs_under_the_edited_cell(reader: Reader):
         """() => {
             const cell = document.querySelector('[data-livegallery-cell="1"].livegallery-cell');
             const next = document.querySelector('[data-livegallery-cell="2"].livegallery-cell');
-            const out = document.querySelector('div.livegallery-run-output[data-livegallery-cell="1"]');
-            const after = (a, b) => Boolean(a.compareDocumentPosition(b) & Node.DOCUMENT_POSITION_FOLLOWING);
+            const out = document.querySelector(
+                'div.livegallery-run-output[data-livegallery-cell="1"]');
+            const after = (a, b) => Boolean(
+                a.compareDocumentPosition(b) & Node.DOCUMENT_POSITION_FOLLOWING);
             return after(cell, out) && after(out, next);
         }""")
     # The edit is still there, and the other cells were not turned into editors.
@@ -123,7 +124,8 @@ def test_exception_shows_traceback_under_the_failing_cell(reader: Reader):
 
     failed = r.run_output(1)
     alert = failed.get_by_role("alert")
-    assert alert.locator(".livegallery-error-message").inner_text() == "This cell raised an exception:"
+    message = alert.locator(".livegallery-error-message").inner_text()
+    assert message == "This cell raised an exception:"
     traceback = failed.locator("pre.livegallery-traceback")
     assert traceback.is_visible()
     text = traceback.inner_text()
@@ -202,7 +204,10 @@ def test_websocket_dropped_falls_back_to_post(reader: Reader):
 
     r.page.route_web_socket("**/api/v1/stream", drop)
     r.open()
-    with r.page.expect_request(lambda q: q.method == "POST" and q.url.endswith("/api/v1/run")) as posted:
+
+    def is_post(q):
+        return q.method == "POST" and q.url.endswith("/api/v1/run")
+    with r.page.expect_request(is_post) as posted:
         r.button("Run").click()
         assert r.wait_state("done", "error") == "done", r.status.inner_text()
     assert upgrades, "the page never tried the WebSocket"
@@ -214,13 +219,11 @@ def test_websocket_dropped_falls_back_to_post(reader: Reader):
     assert r.errors == []
 
 
-def test_backend_gone_says_runner_unavailable(browser, built_site):
-    service = stopped_service(built_site)
-    service.start()
-    try:
-        context = browser.new_context()
-        page = context.new_page()
-        r = Reader(page, service)
+def test_backend_gone_says_runner_unavailable(new_reader, built_site):
+    # A service of its own (no pool, so nothing to warm up), stopped under the reader.
+    with Service(image=IMAGE, static_dir=built_site, pool_size=0, preload="",
+                 timeout=8) as service:
+        r = new_reader(service)
         r.open()
         service.stop()
         r.button("Run").click()
@@ -231,9 +234,6 @@ def test_backend_gone_says_runner_unavailable(browser, built_site):
         # Nothing new to show, so the build-time outputs stay in view.
         assert r.page.locator("div.livegallery-run-output").count() == 0
         assert r.build_outputs(0).is_visible()
-        context.close()
-    finally:
-        service.stop()
 
 
 def test_keyboard_tab_to_run_and_enter(reader: Reader):

@@ -8,9 +8,7 @@ import json
 
 import pytest
 
-from .browser_support import (  # noqa: F401  (fixtures)
-    Reader, browser, built_site, reader, site_service,
-)
+from .browser_support import Reader
 from .service import ROOT
 
 pytestmark = [pytest.mark.docker, pytest.mark.browser]

@@ -12,9 +12,7 @@ import uuid
 
 import pytest
 
-from .browser_support import (  # noqa: F401  (fixtures)
-    ARTIFACTS, EXAMPLE, NOT_LOOPBACK, Reader, browser, built_site, site_service,
-)
+from .browser_support import EXAMPLE, Reader
 from .theme_support import init_script
 
 pytestmark = [pytest.mark.docker, pytest.mark.browser]
@@ -26,26 +24,16 @@ EDITS_KEYS_JS = ("Object.keys(localStorage).filter(k => k.startsWith('livegaller
 
 
 @pytest.fixture
-def open_reader(browser, site_service):
+def open_reader(new_reader, site_service):
     """Make readers, each in a fresh browser context (its own storage), light or dark."""
-    contexts = []
 
     def make(mode: str = "light", permissions: list[str] | None = None,
              script: str = "") -> Reader:
         site_service.wait_idle(timeout=60)
-        context = browser.new_context(viewport={"width": 1280, "height": 900},
-                                      color_scheme=mode, permissions=permissions or [],
-                                      accept_downloads=True)
-        context.add_init_script(init_script("pydata_sphinx_theme", mode) + script)
-        context.route(NOT_LOOPBACK, lambda route: route.abort())
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        return Reader(page, site_service)
-
-    yield make
-    for context in contexts:
-        context.close()
+        return new_reader(site_service, color_scheme=mode,
+                          init_script=init_script("pydata_sphinx_theme", mode) + script,
+                          permissions=permissions or [], accept_downloads=True)
+    return make
 
 
 def stored(r: Reader) -> dict:
@@ -427,7 +415,8 @@ def test_compare_shows_the_published_output_beside_the_new_one(open_reader, mode
     # New output first, then the labelled published one, both before cell 3.
     assert r.page.evaluate("""() => {
         const q = (s) => document.querySelector(s);
-        const after = (a, b) => Boolean(a.compareDocumentPosition(b) & Node.DOCUMENT_POSITION_FOLLOWING);
+        const after = (a, b) => Boolean(
+            a.compareDocumentPosition(b) & Node.DOCUMENT_POSITION_FOLLOWING);
         const live = q('div.livegallery-run-output[data-livegallery-cell="1"]');
         const label = q('.livegallery-compare-label[data-livegallery-cell="1"]');
         const old = q('.livegallery-output-1');

@@ -12,7 +12,7 @@ from livegallery.backend.errors import Busy
 from livegallery.backend.hardening import container_config
 from livegallery.backend.metrics import RequestIdFilter, incoming_request_id, request_id
 
-from .test_backend_unit import FakeSandbox, make_client  # noqa: F401 (fixture)
+from .test_backend_unit import FakeSandbox
 
 
 async def scrape(client) -> dict:

@@ -7,11 +7,12 @@ import json
 import socket
 import subprocess
 import threading
+import uuid
 
 import pytest
 
-from .docker_proxy import DockerProxy
 from .conftest import IMAGE
+from .docker_proxy import DockerProxy
 from .service import Service, containers
 
 pytestmark = pytest.mark.docker
@@ -78,7 +79,7 @@ def test_hung_pool_container_is_replaced_without_losing_the_run(pool_service):
 def test_docker_going_away_gives_503_and_the_service_recovers(tmp_path):
     proxy = DockerProxy(str(tmp_path / "docker.sock"))
     proxy.start()
-    service = Service(docker_url=proxy.url, pool_size=1, timeout=5)
+    service = Service(image=IMAGE, docker_url=proxy.url, pool_size=1, timeout=5)
     try:
         service.start()
         owner = service.owner
@@ -105,7 +106,7 @@ def test_docker_going_away_gives_503_and_the_service_recovers(tmp_path):
 
 
 def test_service_starts_without_docker_and_says_so(tmp_path):
-    service = Service(docker_url=f"unix://{tmp_path}/nothing.sock", pool_size=1)
+    service = Service(image=IMAGE, docker_url=f"unix://{tmp_path}/nothing.sock", pool_size=1)
     service.start(wait_ready=False)
     try:
         status, body = service.health()
@@ -117,16 +118,16 @@ def test_service_starts_without_docker_and_says_so(tmp_path):
 
 
 def test_rebuilt_image_is_picked_up():
-    tag = "livegallery-sandbox:pooltest"
+    tag = f"livegallery-sandbox:pooltest-{uuid.uuid4().hex[:8]}"  # this test's own
     docker("tag", IMAGE, tag)
     service = Service(image=tag, pool_size=2, image_check_interval=1)
     try:
         service.start()
         old_id = service.health()[1]["image_id"]
         rebuilt = subprocess.run(
-            ["docker", "build", "-q", "-t", tag, "-"], input=(
-                f"FROM {IMAGE}\nLABEL livegallery.test=rebuilt\n"),
-            capture_output=True, text=True, env={"DOCKER_BUILDKIT": "0", "PATH": "/usr/local/bin:/usr/bin:/bin"})
+            ["docker", "build", "-q", "-t", tag, "-"],
+            input=f"FROM {IMAGE}\nLABEL livegallery.test=rebuilt\n", capture_output=True,
+            text=True, env={"DOCKER_BUILDKIT": "0", "PATH": "/usr/local/bin:/usr/bin:/bin"})
         assert rebuilt.returncode == 0, rebuilt.stderr
         new_id = docker("image", "inspect", "-f", "{{.Id}}", tag).strip()
         assert new_id != old_id
@@ -146,25 +147,36 @@ def test_rebuilt_image_is_picked_up():
 
 
 def test_sigterm_removes_every_container_even_mid_run():
-    service = Service(pool_size=2, timeout=20)
+    service = Service(image=IMAGE, pool_size=2, timeout=6)
     service.start()
     owner = service.owner
     results = []
-    runner = threading.Thread(target=lambda: results.append(
-        service.request("POST", "/api/v1/run", json.dumps({"code": "while True: pass"}).encode())))
+
+    def run_forever():
+        body = json.dumps({"code": "while True: pass"}).encode()
+        try:
+            results.append(service.request("POST", "/api/v1/run", body, timeout=30))
+        except OSError as exc:
+            results.append(exc)
+    runner = threading.Thread(target=run_forever)
     runner.start()
     service.wait_until(lambda: service.health()[1]["pool"]["in_use"] == 1, 10, "a run")
     assert service.stop() == 0
     runner.join(30)
     assert containers(owner) == []
+    # The run in flight was answered in full (shutdown lets it end), not cut off.
+    assert len(results) == 1 and not isinstance(results[0], Exception), results
+    status, _, raw = results[0]
+    body = json.loads(raw)
+    assert status == 200 and body["ok"] is False and body["error"]["kind"] == "timeout", body
 
 
 def test_leftovers_of_a_crashed_service_are_swept_at_start():
     dead_owner = f"{socket.gethostname()}/999999999/deadbeef"
     leftover = docker("create", "--label", "livegallery=1", "--label",
                       f"livegallery.owner={dead_owner}", "--network", "none",
-                      "livegallery-sandbox:latest").strip()
-    service = Service(pool_size=1)
+                      IMAGE).strip()
+    service = Service(image=IMAGE, pool_size=1)
     try:
         service.start()
         assert leftover not in containers()
@@ -174,7 +186,7 @@ def test_leftovers_of_a_crashed_service_are_swept_at_start():
 
 
 def test_a_module_that_cannot_be_preloaded_does_not_break_the_pool():
-    service = Service(pool_size=1, preload="numpy,no_such_module_here")
+    service = Service(image=IMAGE, pool_size=1, preload="numpy,no_such_module_here")
     try:
         service.start()
         status, body = service.run(code="import numpy\nprint(numpy.arange(3).sum())")

@@ -85,10 +85,9 @@ def test_figure_before_the_html_repr_of_the_same_cell(rich_service):
 
     async def events():
         url = rich_service.url.replace("http://", "ws://") + "/api/v1/stream"
-        async with aiohttp.ClientSession() as session:
-            async with session.ws_connect(url) as ws:
-                await ws.send_json({"cells": [textwrap.dedent(cell)], "done": "summary"})
-                return [json.loads(m.data) async for m in ws]
+        async with aiohttp.ClientSession() as session, session.ws_connect(url) as ws:
+            await ws.send_json({"cells": [textwrap.dedent(cell)], "done": "summary"})
+            return [json.loads(m.data) async for m in ws]
 
     got = asyncio.run(events())
     assert [e["type"] for e in got] == ["image", "html", "cell_done", "done"]

@@ -7,12 +7,14 @@ cold service starts one container per fresh run, so the count is exact).
 
 from __future__ import annotations
 
+import json
 import os
 import textwrap
+from pathlib import Path
 
 import pytest
 
-from .service import containers
+from .service import ROOT, containers
 
 pytestmark = pytest.mark.docker
 
@@ -165,11 +167,32 @@ def test_big_file_hits_the_file_size_limit(cold_service):
     assert_healthy_and_clean(cold_service)
 
 
+#: File systems of the kernel's own (no host data in them), and the files Docker itself
+#: mounts into every container (from its own state directory, whatever the engine's root).
+VIRTUAL_FS = {"overlay", "proc", "tmpfs", "devpts", "sysfs", "cgroup", "cgroup2", "mqueue"}
+DOCKER_FILES = {"/etc/hostname", "/etc/hosts", "/etc/resolv.conf"}
+
+
+def host_paths() -> list[str]:
+    """Paths that exist on this host, whatever the machine: this checkout, and the
+    Docker socket where there is one."""
+    paths = [str(ROOT), str(Path(__file__).resolve())]
+    paths += [p for p in ("/var/run/docker.sock", "/run/docker.sock") if Path(p).exists()]
+    assert all(Path(p).exists() for p in paths)
+    return paths
+
+
 def test_host_paths_are_not_visible(cold_service):
-    body = run_ok(cold_service, """
-        import os
-        for path in ['/work', '/var/run/docker.sock', '/run/docker.sock', '/root/.ssh', '/root/.pyenv']:
-            print(path, os.path.exists(path))
+    paths = host_paths()
+    body = run_ok(cold_service, f"""
+        import json, os
+        print(json.dumps([p for p in {paths!r} if os.path.exists(p)]))
+        mounts = []
+        for line in open('/proc/self/mountinfo'):
+            fields = line.split()
+            fstype = fields[fields.index('-') + 1]
+            mounts.append([fields[4], fstype, fields[3]])
+        print(json.dumps(mounts))
         try:
             open('/etc/shadow').read()
             print('shadow readable')
@@ -180,11 +203,60 @@ def test_host_paths_are_not_visible(cold_service):
     """)
     assert body["ok"] is True, body["error"]
     out = body["cells"][0]["stdout"].splitlines()
-    assert out[:5] == ["/work False", "/var/run/docker.sock False", "/run/docker.sock False",
-                       "/root/.ssh False", "/root/.pyenv False"]
-    assert out[5] == "shadow PermissionError"
-    assert out[6] == "uid 10001"
-    assert out[7] == "pid1 python3 /opt/livegallery/harness.py"  # its own PID namespace
+    assert json.loads(out[0]) == [], "host paths visible inside the sandbox"
+    # Nothing of the host's file systems is mounted, but Docker's own per-container files.
+    foreign = [m for m in json.loads(out[1])
+               if m[1] not in VIRTUAL_FS and m[0] not in DOCKER_FILES]
+    assert foreign == [], f"host file systems mounted in the sandbox: {foreign}"
+    assert out[2] == "shadow PermissionError"
+    assert out[3] == "uid 10001"
+    assert out[4] == "pid1 python3 /opt/livegallery/harness.py"  # its own PID namespace
+    assert_healthy_and_clean(cold_service)
+
+
+def test_limits_inside_are_the_settings(cold_service):
+    """What the engine really applies, read inside the sandbox, against the limits the
+    service reports: ulimits, OOM score, /tmp mounted noexec, no /dev/shm (IpcMode none),
+    memory and pids cgroup limits."""
+    limits = cold_service.health()[1]["limits"]
+    body = run_ok(cold_service, """
+        import json, os, resource, stat
+        out = {name: resource.getrlimit(getattr(resource, 'RLIMIT_' + name.upper()))
+               for name in ('fsize', 'nofile', 'core')}
+        out['oom_score_adj'] = int(open('/proc/self/oom_score_adj').read())
+        for line in open('/proc/self/mountinfo'):
+            fields = line.split()
+            if fields[4] == '/tmp':
+                out['tmp_options'] = fields[5].split(',')
+                out['tmp_size'] = fields[fields.index('-') + 3]
+        out['dev_shm'] = os.path.exists('/dev/shm')
+        with open('/tmp/tool', 'w') as f:
+            f.write('#!/bin/sh\\necho ran\\n')
+        os.chmod('/tmp/tool', stat.S_IRWXU)
+        try:
+            os.execv('/tmp/tool', ['/tmp/tool'])
+        except OSError as exc:
+            out['exec_tmp'] = type(exc).__name__
+        for key, name in (('memory', 'memory/memory.limit_in_bytes'), ('pids', 'pids/pids.max')):
+            try:
+                out[key] = open('/sys/fs/cgroup/' + name).read().strip()
+            except OSError:  # cgroup v2: one hierarchy
+                out[key] = open('/sys/fs/cgroup/' + name.split('/')[0] + '.max').read().strip()
+        print(json.dumps(out))
+    """)
+    assert body["ok"] is True, body["error"]
+    inside = json.loads(body["cells"][0]["stdout"])
+    mib = 1024 * 1024
+    assert inside["fsize"] == [limits["fsize_mb"] * mib] * 2
+    assert inside["nofile"] == [limits["nofile"]] * 2
+    assert inside["core"] == [0, 0]
+    assert inside["oom_score_adj"] == 1000
+    assert {"noexec", "nosuid", "nodev"} <= set(inside["tmp_options"]), inside
+    assert f"size={limits['tmp_mb'] * 1024}k" in inside["tmp_size"].split(","), inside
+    assert inside["exec_tmp"] == "PermissionError"
+    assert inside["dev_shm"] is False
+    assert int(inside["memory"]) == limits["memory_mb"] * mib
+    assert int(inside["pids"]) == limits["pids"]
     assert_healthy_and_clean(cold_service)
 
 

@@ -80,7 +80,8 @@ print('pid1 still', open('/proc/1/status').read().split('State:')[1].split()[0])
 INSPECT = WHERE + """
 import os, matplotlib
 print('procs', sorted(int(p) for p in os.listdir('/proc') if p.isdigit() and p != str(os.getpid())))
-print('tmp', sorted(os.listdir('/tmp')), sorted(os.listdir(os.environ['MPLCONFIGDIR'])) == sorted(os.listdir('/opt/livegallery/mplconfig')))
+cache = sorted(os.listdir(os.environ['MPLCONFIGDIR']))
+print('tmp', sorted(os.listdir('/tmp')), cache == sorted(os.listdir('/opt/livegallery/mplconfig')))
 print('rc', matplotlib.rcParams['lines.linewidth'], list(matplotlib.rcParams['figure.figsize']))
 print('env', 'LEFT_BEHIND' in os.environ, 'secret' in globals())
 print('shm', open('/proc/sysvipc/shm').read().splitlines()[1:])
@@ -147,15 +148,14 @@ def test_timeout_kills_the_run_not_the_session(service):
 async def test_stop_kills_the_run_not_the_session(service):
     first = run(service, WHERE)
     url = service.url.replace("http://", "ws://") + "/api/v1/stream?session=" + first["session"]
-    async with aiohttp.ClientSession() as client:
-        async with client.ws_connect(url) as ws:
-            await ws.send_json({"cells": [WHERE + "import sys\nsys.stdout.flush()\n"
-                                          "while True:\n    pass"]})
-            assert "sandbox" in (await ws.receive_json(timeout=10))["data"]
-            await ws.send_json({"type": "stop"})
-            async with asyncio.timeout(10):
-                while (event := await ws.receive_json())["type"] != "done":
-                    pass
+    async with aiohttp.ClientSession() as client, client.ws_connect(url) as ws:
+        await ws.send_json({"cells": [WHERE + "import sys\nsys.stdout.flush()\n"
+                                      "while True:\n    pass"]})
+        assert "sandbox" in (await ws.receive_json(timeout=10))["data"]
+        await ws.send_json({"type": "stop"})
+        async with asyncio.timeout(10):
+            while (event := await ws.receive_json())["type"] != "done":
+                pass
     result = event["result"]
     assert result["error"]["kind"] == "stopped" and result["session"] == first["session"]
     assert where(result) == where(first)

@@ -3,7 +3,6 @@ Docker). tests/test_sessions.py checks the same against the real engine."""
 
 from __future__ import annotations
 
-import asyncio
 import re
 
 import aiodocker
@@ -76,7 +75,7 @@ def test_idle_and_old_sessions_expire():
 
 
 def test_docker_failure_names_an_error_without_a_message():
-    failure = docker_failure(asyncio.TimeoutError())
+    failure = docker_failure(TimeoutError())
     assert failure.message == "The Docker engine is unreachable: TimeoutError"
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import base64
 import json
-import shutil
 from html.parser import HTMLParser
+from importlib.metadata import version
 from pathlib import Path
 
 import pytest
@@ -24,27 +24,24 @@ from sphinx_gallery.py_source_parser import (
 
 from livegallery.sphinxext.config import DEFAULT_PLOTLY_PATH
 
-FIXTURE = Path(__file__).parent / "sphinx_fixtures" / "gallery"
+from .sites import FIXTURE, build_in_process, gallery_source
+
 EXAMPLES = ("plot_multi", "plot_short")
 # anything the extension writes; none of it may appear on pages it leaves alone
-TRACES = ("livegallery-cell", "livegallery-output", "data-livegallery", "livegallery-config", "livegallery/")
+TRACES = ("livegallery-cell", "livegallery-output", "data-livegallery", "livegallery-config",
+          "livegallery/")
 
 
 # ---------------------------------------------------------------- building
 
 
-def build(tmp_path: Path, builder: str = "html", conf_extra: str = "", args=()) -> Path:
-    """Copy the fixture, append ``conf_extra`` to its conf.py, build; return outdir."""
-    src = tmp_path / "src"
-    if not src.exists():
-        shutil.copytree(FIXTURE, src)
-    if conf_extra:
-        with open(src / "conf.py", "a", encoding="utf-8") as f:
-            f.write("\n" + conf_extra + "\n")
-    out = tmp_path / "out" / builder
-    status = build_main(["-q", "-b", builder, *args, str(src), str(out)])
-    assert status == 0, f"{builder} build failed"
-    return out
+def build(tmp_path: Path, builder: str = "html", conf_extra: str = "", parallel: int = 0) -> Path:
+    """Copy the fixture (once), append ``conf_extra`` to its conf.py, build; the outdir.
+    The extension must build the fixture without a single warning."""
+    src = gallery_source(tmp_path / "src", conf_extra)
+    result = build_in_process(src, tmp_path / "out", builder, parallel)
+    assert result.warnings == "", result.warnings
+    return result.out
 
 
 @pytest.fixture(scope="module")
@@ -123,7 +120,8 @@ def outputs_of(root: Element, index: int) -> list[Element]:
 
 
 def config_of(root: Element) -> dict | None:
-    scripts = [el for el in root.iter() if el.tag == "script" and el.attrs.get("id") == "livegallery-config"]
+    scripts = [el for el in root.iter()
+               if el.tag == "script" and el.attrs.get("id") == "livegallery-config"]
     assert len(scripts) <= 1
     if not scripts:
         return None
@@ -235,7 +233,7 @@ def test_config_json_and_assets_on_example_pages(html_build):
             "acePath": "../_static/ace/ace.js",
             "plotlyPath": DEFAULT_PLOTLY_PATH,
             "requestTimeout": 12.5,
-            "version": "0.1.0",
+            "version": version("livegallery"),
         }
         scripts, styles = asset_urls(root)
         assert scripts == ["../_static/livegallery/livegallery.js"]
@@ -262,7 +260,8 @@ def test_other_pages_untouched(html_build, page):
 
 
 def test_absolute_ace_path_is_kept(tmp_path):
-    out = build(tmp_path, conf_extra='livegallery_ace_path = "/assets/ace.js"\nlivegallery_backend_url = ""')
+    out = build(tmp_path,
+                conf_extra='livegallery_ace_path = "/assets/ace.js"\nlivegallery_backend_url = ""')
     config = config_of(parse(out / "auto_examples" / "plot_short.html"))
     assert config["acePath"] == "/assets/ace.js"
     assert config["backendUrl"] == ""
@@ -287,7 +286,7 @@ def test_other_builders_untouched(tmp_path, builder, suffix):
 
 
 def test_parallel_build_gives_same_cells(tmp_path, html_build):
-    out = build(tmp_path, args=["-j", "2"])
+    out = build(tmp_path, parallel=2)
     for name in EXAMPLES:
         serial = parse(html_build / "auto_examples" / f"{name}.html")
         parallel = parse(out / "auto_examples" / f"{name}.html")
@@ -311,7 +310,8 @@ def test_dirhtml_relative_paths(tmp_path):
 
 
 def test_runnable_pattern_excludes_an_example(tmp_path):
-    out = build(tmp_path, conf_extra='livegallery_runnable_pattern = r"auto_examples/plot_multi\\.py$"')
+    out = build(tmp_path,
+                conf_extra='livegallery_runnable_pattern = r"auto_examples/plot_multi\\.py$"')
     included = parse(out / "auto_examples" / "plot_multi.html")
     assert len(cells_of(included)) == 4 and config_of(included) is not None
     excluded = (out / "auto_examples" / "plot_short.html").read_text(encoding="utf-8")
@@ -324,7 +324,8 @@ def test_incremental_rebuild(tmp_path):
     src = tmp_path / "src"
     # an edited example is re-run and re-read; a changed option rewrites every page
     example = src / "examples" / "plot_short.py"
-    example.write_text(example.read_text(encoding="utf-8").replace("short-0", "short-edited"), encoding="utf-8")
+    edited = example.read_text(encoding="utf-8").replace("short-0", "short-edited")
+    example.write_text(edited, encoding="utf-8")
     build(tmp_path, conf_extra='livegallery_backend_url = "http://other.example.org:8080"')
     short = parse(out / "auto_examples" / "plot_short.html")
     assert [s for _, s in cells_of(short)] == ['print("short-edited")']
@@ -337,22 +338,25 @@ def test_incremental_rebuild(tmp_path):
 @pytest.mark.parametrize(
     "conf_extra, message",
     [
-        ('livegallery_backend_url = "ftp://example.org"', "livegallery_backend_url must be an http"),
+        ('livegallery_backend_url = "ftp://example.org"',
+         "livegallery_backend_url must be an http"),
         ('livegallery_backend_url = "example.org"', "livegallery_backend_url must be an http"),
-        ("livegallery_request_timeout = 0", "livegallery_request_timeout must be a positive number"),
-        ('livegallery_request_timeout = "60"', "livegallery_request_timeout must be a positive number"),
-        ('livegallery_runnable_pattern = "plot_(multi"', "livegallery_runnable_pattern is not a valid regular expression"),
-        ('livegallery_runnable_pattern = ["plot_"]', "livegallery_runnable_pattern must be a string"),
+        ("livegallery_request_timeout = 0",
+         "livegallery_request_timeout must be a positive number"),
+        ('livegallery_request_timeout = "60"',
+         "livegallery_request_timeout must be a positive number"),
+        ('livegallery_runnable_pattern = "plot_(multi"',
+         "livegallery_runnable_pattern is not a valid regular expression"),
+        ('livegallery_runnable_pattern = ["plot_"]',
+         "livegallery_runnable_pattern must be a string"),
         ('livegallery_ace_path = ""', "livegallery_ace_path must be a non-empty string"),
         ('livegallery_plotly_path = None', "livegallery_plotly_path must be a non-empty string"),
-        ('livegallery_plotly_path = "javascript:alert(1)"', "livegallery_plotly_path must be an http(s) URL"),
+        ('livegallery_plotly_path = "javascript:alert(1)"',
+         "livegallery_plotly_path must be an http(s) URL"),
     ],
 )
 def test_invalid_options_fail_clearly(tmp_path, capsys, conf_extra, message):
-    src = tmp_path / "src"
-    shutil.copytree(FIXTURE, src)
-    with open(src / "conf.py", "a", encoding="utf-8") as f:
-        f.write("\n" + conf_extra + "\n")
+    src = gallery_source(tmp_path / "src", conf_extra)
     status = build_main(["-q", "-b", "html", str(src), str(tmp_path / "out")])
     assert status != 0
     assert message in capsys.readouterr().err

@@ -10,9 +10,9 @@ fixture gallery built with each theme, served by the real service, with real run
 * our controls follow the page's scheme: the toolbar, the Revert button and the output
   blocks are light on a light page and dark on a dark page (no light box on a dark page,
   nor the reverse);
-* Run, Revert, Copy link and Download are visible, on top at their centre (not under a sticky header), at
-  least 24×24 px (2.5.8), inside the toolbar, overlapping neither each other nor any
-  code cell; their label and icon contrast ≥ 4.5:1 with what they are drawn on
+* Run, Revert, Copy link and Download are visible, on top at their centre (not under a
+  sticky header), at least 24×24 px (2.5.8), inside the toolbar, overlapping neither each
+  other nor any code cell; their label and icon contrast ≥ 4.5:1 with what they are drawn on
   (1.4.3), colours read back from getComputedStyle, translucent backgrounds composited
   up the ancestors; the toolbar hint too;
 * focused by keyboard (Tab / Shift+Tab), each shows a focus ring (an outline or a box
@@ -41,10 +41,22 @@ from pathlib import Path
 
 import pytest
 
-from .browser_support import ACE_BUILD, ARTIFACTS, browser, serve_site  # noqa: F401
+from .browser_support import ARTIFACTS
+from .conftest import IMAGE
+from .service import Service
+from .sites import require_ace
 from .theme_support import (
-    EXAMPLE, MODES, PROBE_JS, TARGET, THEME_SCHEME_JS, THEMES, UI_CONTRAST, Findings,
-    build_all, init_script, scheme_of,
+    EXAMPLE,
+    MODES,
+    PROBE_JS,
+    TARGET,
+    THEME_SCHEME_JS,
+    THEMES,
+    UI_CONTRAST,
+    Findings,
+    build_all,
+    init_script,
+    scheme_of,
 )
 
 pytestmark = [pytest.mark.docker, pytest.mark.browser]
@@ -55,32 +67,24 @@ HAS_DARK_MODE = {"pydata_sphinx_theme": True, "furo": True, "alabaster": False}
 @pytest.fixture(scope="module")
 def theme_sites(tmp_path_factory) -> Path:
     """The fixture gallery built with each theme, as <root>/<theme>/ (one origin)."""
-    if not ACE_BUILD.is_file():
-        pytest.fail(f"{ACE_BUILD} is missing: run `npm ci` (or `make node`) first",
-                    pytrace=False)
+    require_ace()
     return build_all(tmp_path_factory.mktemp("themes") / "site")
 
 
 @pytest.fixture(scope="module")
 def theme_service(theme_sites):
-    yield from serve_site(theme_sites, pool_size=1)
+    with Service(image=IMAGE, static_dir=theme_sites, pool_size=1, timeout=8) as service:
+        yield service
 
 
 @pytest.fixture
-def themed_page(request, browser, theme_service):  # noqa: F811
+def themed_page(request, new_reader, theme_service):
+    """(theme, mode, a Reader on the theme's example page, measuring probe installed)."""
     theme, mode = request.param
-    context = browser.new_context(viewport={"width": 1280, "height": 900},
-                                  color_scheme=mode)
-    context.add_init_script(init_script(theme, mode))
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    page.errors = []
-    page.on("pageerror", lambda e: page.errors.append(str(e)))
-    page.goto(f"{theme_service.url}/{theme}/{EXAMPLE}")
-    page.wait_for_function("document.documentElement.dataset.livegalleryState === 'idle'")
-    page.evaluate(PROBE_JS)
-    yield theme, mode, page
-    context.close()
+    reader = new_reader(theme_service, color_scheme=mode, init_script=init_script(theme, mode))
+    reader.open(f"{theme}/{EXAMPLE}")
+    reader.page.evaluate(PROBE_JS)
+    return theme, mode, reader
 
 
 CASES = [(t, m) for t in THEMES for m in MODES]
@@ -99,13 +103,6 @@ def overlap(a: dict, b: dict) -> bool:
             and a["y"] < b["bottom"] and b["y"] < a["bottom"])
 
 
-def wait_run(page, *states: str) -> str:
-    page.wait_for_function(
-        "states => states.includes(document.documentElement.dataset.livegalleryState)",
-        arg=list(states), timeout=30_000)
-    return page.evaluate("document.documentElement.dataset.livegalleryState")
-
-
 def keyboard_focus(page, selector: str, via: str, key: str) -> dict:
     """Focus `via` from script, then move to `selector` with a key press: keyboard focus."""
     page.locator(via).focus()
@@ -116,7 +113,8 @@ def keyboard_focus(page, selector: str, via: str, key: str) -> dict:
 @pytest.mark.parametrize("themed_page", CASES, ids=[f"{t}-{m}" for t, m in CASES],
                          indirect=True)
 def test_controls_look_right(themed_page, theme_service):
-    theme, mode, page = themed_page
+    theme, mode, reader = themed_page
+    page = reader.page
     f = Findings(f"{theme} {mode}")
 
     # -- the mode is in effect, and our controls follow the page's scheme ----------
@@ -195,7 +193,7 @@ def test_controls_look_right(themed_page, theme_service):
     # -- a real run ------------------------------------------------------------------------
     theme_service.wait_idle(timeout=60)
     page.get_by_role("button", name="Run", exact=True).click()
-    state = wait_run(page, "done", "error")
+    state = reader.wait_state("done", "error", timeout=30)
     assert state == "done", page.locator(".livegallery-status").inner_text()
     f.contrast("the status after a run", probe(page, "textContrast", ".livegallery-status-text"))
     stdout = 'div.livegallery-run-output[data-livegallery-cell="0"] pre.livegallery-stdout'
@@ -218,23 +216,18 @@ def test_controls_look_right(themed_page, theme_service):
                           "height": min(below["bottom"] + 16 - y, 700)})
 
     # -- a real exception --------------------------------------------------------------------
-    page.locator('div.livegallery-cell[data-livegallery-cell="0"] div.highlight pre').click()
-    editor = page.locator('div.livegallery-cell[data-livegallery-cell="0"] .livegallery-editor')
-    editor.wait_for(state="visible")
-    page.wait_for_function("el => el.contains(document.activeElement)",
-                           arg=editor.element_handle())
-    page.keyboard.press("ControlOrMeta+a")
-    page.keyboard.type("1 / 0")
+    reader.edit(0, "1 / 0")
     theme_service.wait_idle(timeout=60)
-    page.keyboard.press("Shift+Enter")
-    assert wait_run(page, "done", "error") == "error"
-    f.contrast("the status after an exception", probe(page, "textContrast", ".livegallery-status-text"))
+    reader.run_with_keyboard()
+    assert reader.wait_state("done", "error", timeout=30) == "error"
+    f.contrast("the status after an exception",
+               probe(page, "textContrast", ".livegallery-status-text"))
     f.contrast("the error message", probe(page, "textContrast", ".livegallery-error-message"))
     f.contrast("the traceback", probe(page, "textContrast", "pre.livegallery-traceback"))
     f.contrast("the 'Not run' note", probe(page, "textContrast", ".livegallery-not-run"))
     check_edit_marks_and_messages(page, f, follows_page)
 
-    assert page.errors == [], page.errors
+    assert reader.errors == [], reader.errors
     assert not f.problems, f.report()
 
 
@@ -255,7 +248,8 @@ def check_compare_toggle(page, f) -> None:
     page.keyboard.press("Space")
     f.check(page.locator(sel).get_attribute("aria-pressed") == "true", "Space did not press it")
     ring = probe(page, "focusRing", sel)
-    f.check(ring["focusVisible"] and ring["visible"], f"the compare toggle shows no focus ring ({ring})")
+    f.check(ring["focusVisible"] and ring["visible"],
+            f"the compare toggle shows no focus ring ({ring})")
     if ring["ratio"] is not None:
         f.check(ring["ratio"] >= UI_CONTRAST,
                 f"the compare toggle's focus outline contrast {ring['ratio']:.2f} < {UI_CONTRAST}")
@@ -278,11 +272,13 @@ def check_edit_marks_and_messages(page, f, follows_page) -> None:
                ...crypto.getRandomValues(new Uint8Array(7000)))) + '"', 1)""")
     page.get_by_role("button", name="Copy link", exact=True).click()
     page.locator('.livegallery-message[data-kind="error"]').wait_for()
-    f.contrast("the link-too-long message", probe(page, "textContrast", ".livegallery-message-text"))
+    f.contrast("the link-too-long message",
+               probe(page, "textContrast", ".livegallery-message-text"))
     # A link made for another version of the example: a warning, and the from-link mark.
     link = page.evaluate("""async () => {
         const share = await import(new URL('../_static/livegallery/share.js', location.href));
-        return (await share.shareLink(location.href, {0: 'print("from a link")'}, 'other')).link; }""")
+        const code = {0: 'print("from a link")'};
+        return (await share.shareLink(location.href, code, 'other')).link; }""")
     page.goto(link)
     page.reload()  # the link differs from the page's address only in its fragment
     page.wait_for_function("document.documentElement.dataset.livegalleryState === 'idle'")

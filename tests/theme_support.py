@@ -7,16 +7,11 @@ ratios and boxes."""
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from .service import ROOT
+from .sites import build_subprocess, gallery_source
 
-FIXTURE = ROOT / "tests" / "sphinx_fixtures" / "gallery"
-ACE_DIR = ROOT / "node_modules" / "ace-builds" / "src-min-noconflict"
 EXAMPLE = "auto_examples/plot_multi.html"
 
 THEMES = ("pydata_sphinx_theme", "furo", "alabaster")
@@ -32,19 +27,11 @@ TARGET = 24
 def build_theme(theme: str, root: Path) -> Path:
     """The fixture gallery built with ``theme``, into ``root/<theme>``, with the real
     Ace at _static/ace and the backend at the page's own origin."""
-    src = root.parent / f"src-{theme}"
-    shutil.copytree(FIXTURE, src)
-    shutil.rmtree(src / "_static" / "ace")  # the fixture's stand-in
-    shutil.copytree(ACE_DIR, src / "_static" / "ace")
-    with open(src / "conf.py", "a", encoding="utf-8") as f:
-        f.write('\nlivegallery_backend_url = ""\n'
-                'livegallery_ace_path = "_static/ace/ace.js"\n'
-                f'html_theme = "{theme}"\n')
-    out = root / theme
-    sphinx = Path(sys.executable).with_name("sphinx-build")
-    done = subprocess.run([str(sphinx), "-q", "-b", "html", str(src), str(out)],
-                          capture_output=True, text=True, timeout=180)
-    assert done.returncode == 0, f"sphinx-build ({theme}) failed:\n{done.stdout}\n{done.stderr}"
+    src = gallery_source(root.parent / f"src-{theme}", real_ace=True, conf_extra=(
+        'livegallery_backend_url = ""\n'
+        'livegallery_ace_path = "_static/ace/ace.js"\n'
+        f'html_theme = "{theme}"'))
+    out = build_subprocess(src, root / theme, timeout=180)
     assert (out / EXAMPLE).is_file(), f"the {theme} build has no {EXAMPLE}"
     return out
 
@@ -102,7 +89,10 @@ PROBE_JS = r"""
     return [0, 1, 2].map((i) => top[i] * a + bottom[i] * (1 - a)).concat(1);
   };
   const lum = ([r, g, b]) => {
-    const lin = (c) => { c /= 255; return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4; };
+    const lin = (c) => {
+      c /= 255;
+      return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+    };
     return 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
   };
   const contrast = (a, b) => {
@@ -116,7 +106,8 @@ PROBE_JS = r"""
     const layers = [];
     for (let e = el; e; e = e.parentElement) {
       const cs = getComputedStyle(e);
-      if (cs.backgroundImage && cs.backgroundImage !== 'none' && !cs.backgroundImage.startsWith('url(')) {
+      const image = cs.backgroundImage;
+      if (image && image !== 'none' && !image.startsWith('url(')) {
         layers.push({ gradient: cs.backgroundImage, el: e.tagName });
       }
       const c = rgba(cs.backgroundColor);
@@ -124,7 +115,8 @@ PROBE_JS = r"""
       if (c[3] >= 1) break;
     }
     const rootScheme = getComputedStyle(document.documentElement).colorScheme || '';
-    let base = rootScheme.includes('dark') && !rootScheme.includes('light') ? [18, 18, 18, 1] : [255, 255, 255, 1];
+    const dark = rootScheme.includes('dark') && !rootScheme.includes('light');
+    let base = dark ? [18, 18, 18, 1] : [255, 255, 255, 1];
     const gradients = layers.filter((l) => l.gradient).map((l) => l.el);
     const colours = layers.filter((l) => !l.gradient);
     if (colours.length && colours[colours.length - 1][3] >= 1) base = colours.pop();

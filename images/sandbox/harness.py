@@ -129,7 +129,8 @@ def preload(names):
         plt = sys.modules["matplotlib.pyplot"]
         fig = plt.figure()
         fig.add_subplot().plot([0, 1])
-        fig.savefig(io.BytesIO(), format="png", pil_kwargs={"compress_level": display.FAST_PNG_LEVEL})
+        fig.savefig(io.BytesIO(), format="png",
+                    pil_kwargs={"compress_level": display.FAST_PNG_LEVEL})
         plt.close("all")
 
 

@@ -1,0 +1,1 @@
+"""End-to-end benchmarks of livegallery against the real Docker engine (see README.md)."""

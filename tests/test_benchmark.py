@@ -1,0 +1,46 @@
+"""The benchmark measures what production runs: its containers come from
+``hardening.container_config`` and run the image's own harness."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+
+import pytest
+
+from benchmarks import compute
+from benchmarks.sandbox import REPEAT, bench_config, run_once
+from livegallery.backend.config import Settings
+from livegallery.backend.hardening import HARNESS, container_config
+
+from .conftest import IMAGE
+
+
+def test_bench_containers_use_the_production_config():
+    settings = Settings(memory_mb=300, pids=50, cpus=0.5, preload="numpy")
+    production = container_config(settings, "img", "owner")
+    assert bench_config(settings, "img", "owner") == production
+    repeat = bench_config(settings, "img", "owner", repeat=True)
+    assert repeat["Cmd"] == [HARNESS[0], "-c", REPEAT]
+    assert {k: v for k, v in repeat.items() if k != "Cmd"} == \
+        {k: v for k, v in production.items() if k != "Cmd"}
+
+
+@pytest.mark.docker
+def test_the_harness_runs_in_bench_containers_and_leaves_nothing():
+    """Both modes against the real image: one run, and ``main`` repeated in one process
+    with a fresh namespace each time."""
+    settings = Settings(image=IMAGE, preload="")
+    cells = ["print(1)", "'x' in dir()"]
+    once = asyncio.run(run_once(settings, IMAGE, compute.OWNER, "lgbench-test-once", cells))
+    repeated = asyncio.run(run_once(settings, IMAGE, compute.OWNER, "lgbench-test-repeat",
+                                    ["print('x' in dir())\nx = 1"], runs=3, repeat=True))
+    assert once["runs"][0]["kinds"] == ["started", "stdout", "cell_done", "stdout",
+                                        "cell_done", "done"]
+    assert once["runs"][0]["stdout"] == "1\nFalse\n"
+    # Each run starts from a fresh namespace: x of the run before is never seen.
+    assert [r["stdout"] for r in repeated["runs"]] == ["False\n"] * 3
+    assert all(r["kinds"][-1] == "done" and len(r["cells_s"]) == 1 for r in repeated["runs"])
+    left = subprocess.run(["docker", "ps", "-aq", "--filter", "name=lgbench-test-"],
+                          capture_output=True, text=True, check=True).stdout
+    assert left == ""
