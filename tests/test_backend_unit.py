@@ -164,7 +164,8 @@ def test_hardening_is_complete():
     tmp = host["Tmpfs"]["/tmp"].split(",")
     assert {"rw", "nosuid", "nodev", "noexec", "size=24m"} <= set(tmp), tmp
     limits = {u["Name"]: (u["Soft"], u["Hard"]) for u in host["Ulimits"]}
-    assert limits == {"fsize": (3 * 1024 * 1024,) * 2, "nofile": (99, 99), "core": (0, 0)}
+    assert limits == {"fsize": (3 * 1024 * 1024,) * 2, "nofile": (99, 99), "core": (0, 0),
+                      "msgqueue": (0, 0)}  # POSIX message queues refused
     assert not host.get("Binds") and not host.get("Mounts") and not host.get("Devices")
 
 

@@ -14,7 +14,7 @@ from livegallery.backend.executor import docker_failure
 from livegallery.backend.pool import Pool
 from livegallery.backend.sessions import Sessions
 
-from .test_backend_unit import FakeSandbox, make_client  # noqa: F401 - the fixture
+from .test_backend_unit import FakeSandbox
 
 
 class Box:
@@ -103,7 +103,7 @@ async def test_a_refused_image_makes_requests_fail_with_503_not_500():
     assert isinstance(pool.problem, SandboxUnavailable)
 
 
-async def test_session_from_body_or_query_reaches_the_pool(make_client):  # noqa: F811
+async def test_session_from_body_or_query_reaches_the_pool(make_client):
     client, pool = await make_client({"sandbox": FakeSandbox([])})
     resp = await client.post("/api/v1/run", json={"code": "1", "session": "tok-body"})
     assert (await resp.json())["session"] == "fake-token"
