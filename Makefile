@@ -7,11 +7,19 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 IMAGE  ?= livegallery-sandbox:latest
+# The docs project's own pinned requirements for the sandbox (default: scikit-image's
+# gallery, images/sandbox/requirements.txt): make image REQUIREMENTS=docs/requirements.txt
+REQUIREMENTS ?=
+# Datasets examples download at run time (scikit-image's pooch cache under
+# DATA_DIR/scikit-image), for make gallery-check.
+DATA_DIR ?=
+GALLERY_VENV := .venv-gallery
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
 .PHONY: demo test lint docs image docker venv browser node clean bench nginx \
-        deploy deploy-down test-deploy gvisor test-gvisor bench-runtime bench-load
+        deploy deploy-down test-deploy gvisor test-gvisor bench-runtime bench-load gallery-venv \
+        gallery-check
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -33,7 +41,25 @@ docker:
 	scripts/ensure-docker.sh
 
 image: docker
-	images/build.sh $(IMAGE)
+	images/build.sh $(if $(REQUIREMENTS),--requirements $(REQUIREMENTS)) $(IMAGE)
+
+# sphinx-gallery's reference run of the gallery check needs the sandbox's package
+# versions on the host: a venv of its own, from the same requirements file.
+$(GALLERY_VENV)/.installed: images/sandbox/requirements.txt pyproject.toml $(REQUIREMENTS)
+	test -x $(GALLERY_VENV)/bin/python || $(PYTHON) -m venv $(GALLERY_VENV)
+	$(GALLERY_VENV)/bin/python -m pip install -q --upgrade pip
+	$(GALLERY_VENV)/bin/python -m pip install -q \
+	  -r $(or $(REQUIREMENTS),images/sandbox/requirements.txt) sphinx sphinx-gallery
+	$(GALLERY_VENV)/bin/python -m pip install -q --no-deps -e .
+	touch $@
+
+gallery-venv: $(GALLERY_VENV)/.installed
+
+# scikit-image's whole gallery through the service, compared with sphinx-gallery's run;
+# writes docs/gallery-check.rst. Long (about an hour on 2 cores), like the benchmark.
+gallery-check: venv gallery-venv image
+	$(PY) benchmarks/gallery_check --image $(IMAGE) --rst docs/gallery-check.rst \
+	  $(if $(DATA_DIR),--data-dir $(DATA_DIR))
 
 browser:
 	scripts/ensure-browser.sh
@@ -50,7 +76,7 @@ demo: docs image
 lint: venv
 	$(VENV)/bin/ruff check .
 
-test: lint node image browser nginx
+test: lint gallery-venv node image browser nginx
 	node --test tests/js/
 	LIVEGALLERY_IMAGE=$(IMAGE) $(VENV)/bin/pytest -q
 

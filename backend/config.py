@@ -33,8 +33,8 @@ class Settings:
     docker_url: str = ""
     image: str = "livegallery-sandbox:latest"
     # Limits of one run; see docs/operators.rst for why these values.
-    timeout: float = field(default=20.0, metadata={"help": "wall-clock seconds per run"})
-    memory_mb: int = field(default=512, metadata={"help": "memory (and memory+swap) in MiB"})
+    timeout: float = field(default=180.0, metadata={"help": "wall-clock seconds per run"})
+    memory_mb: int = field(default=3072, metadata={"help": "memory (and memory+swap) in MiB"})
     pids: int = field(default=64, metadata={"help": "processes and threads"})
     cpus: float = field(default=1.0, metadata={"help": "CPU quota in cores"})
     tmp_mb: int = field(default=64, metadata={"help": "size of the /tmp tmpfs in MiB"})
@@ -69,6 +69,10 @@ class Settings:
     max_sessions: int = field(default=16, metadata={"help": "live sessions (0: off)"})
     session_idle: float = field(default=300.0, metadata={"help": "end a session idle this long, s"})
     session_max_age: float = field(default=1800.0, metadata={"help": "end a session this old, s"})
+    # Datasets examples download at run time, supplied read-only: a directory on the Docker
+    # host mounted at /opt/livegallery/data (e.g. scikit-image's pooch cache in its
+    # "scikit-image" subfolder; see docs/operators.rst).
+    data_dir: str = field(default="", metadata={"help": "read-only datasets directory"})
     # Browsers allowed to call the API: comma-separated origins, "*", or host:* patterns.
     cors_origins: str = "http://localhost:*,http://127.0.0.1:*,http://[::1]:*"
     # Optional: serve a built Sphinx site at / (the demo runs site and API on one origin).
@@ -85,6 +89,9 @@ class Settings:
             raise ValueError(f"runtime must match {RUNTIME_PATTERN.pattern}, got {self.runtime!r}")
         if self.node and not NODE_PATTERN.fullmatch(self.node):
             raise ValueError(f"node must match {NODE_PATTERN.pattern}, got {self.node!r}")
+        if self.data_dir and not os.path.isdir(self.data_dir):
+            raise ValueError(f"data_dir {self.data_dir!r} is not a directory (it is mounted "
+                             "read-only into every sandbox; see docs/operators.rst)")
         if not all(m.strip().isidentifier() for m in self.capture_repr.split(",") if m.strip()):
             raise ValueError("capture_repr must be method names separated by commas, got "
                              f"{self.capture_repr!r}")

@@ -33,7 +33,7 @@ OPTIONS: dict[str, tuple[Any, tuple[type, ...]]] = {
     "livegallery_ace_path": (DEFAULT_ACE_PATH, (str,)),
     "livegallery_plotly_path": (DEFAULT_PLOTLY_PATH, (str,)),
     "livegallery_runnable_pattern": ("", (str,)),
-    "livegallery_request_timeout": (60, (int, float)),
+    "livegallery_request_timeout": (210, (int, float)),
 }
 
 try:

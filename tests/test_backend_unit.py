@@ -169,6 +169,14 @@ def test_hardening_is_complete():
     assert not host.get("Binds") and not host.get("Mounts") and not host.get("Devices")
 
 
+def test_thread_pools_follow_the_cpu_quota():
+    one = container_config(Settings(cpus=1.0), "sha256:x", "o")["Env"]
+    assert {"OMP_NUM_THREADS=1", "OPENBLAS_NUM_THREADS=1", "MKL_NUM_THREADS=1"} <= set(one)
+    two = container_config(Settings(cpus=2.5), "sha256:x", "o")["Env"]
+    assert "OPENBLAS_NUM_THREADS=2" in two and "OPENBLAS_NUM_THREADS=1" not in two
+    assert "OMP_NUM_THREADS=1" in container_config(Settings(cpus=0.5), "sha256:x", "o")["Env"]
+
+
 async def test_websocket_done_summary_leaves_out_streamed_outputs(make_client):
     script = [{"type": "stdout", "cell": 0, "data": "go\n"}]
     client, _ = await make_client({"sandbox": FakeSandbox(script)})

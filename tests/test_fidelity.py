@@ -4,13 +4,14 @@ time."""
 
 from __future__ import annotations
 
-import re
 import textwrap
 from pathlib import Path
 
 import pytest
 from sphinx.cmd.build import build_main
 from sphinx_gallery.py_source_parser import split_code_and_text_blocks
+
+from .fidelity_support import Shown, difference, shown_by_service, shown_by_sphinx_gallery
 
 pytestmark = pytest.mark.docker
 
@@ -98,30 +99,6 @@ def build_gallery(root: Path) -> Path:
     return root / "auto_examples" / "plot_fidelity.rst"
 
 
-def shown_by_sphinx_gallery(rst: str) -> list[tuple[str, int, int]]:
-    """(text output, figure count, HTML output count) of each code block of
-    sphinx-gallery's generated rst."""
-    shown = []
-    for segment in re.split(r"\.\. GENERATED FROM PYTHON SOURCE LINES \d+-\d+\n", rst)[1:]:
-        if ".. code-block:: Python" not in segment:
-            continue
-        figures = segment.count(".. image-sg::")
-        html = (segment.count('<div class="output_subarea output_html')
-                + segment.count(".. container:: sphx-glr-animation"))
-        text = ""
-        match = re.search(r"sphx-glr-script-out\n\n.*?\.\. code-block:: none\n\n((?:    .*\n|\n)*)",
-                          segment, re.S)
-        if match:
-            text = textwrap.dedent(match.group(1))
-        shown.append((normalize(text), figures, html))
-    return shown
-
-
-def normalize(text: str) -> str:
-    """Literal blocks drop blank lines at the edges and trailing spaces."""
-    return "\n".join(line.rstrip() for line in text.strip("\n").splitlines() if line.strip())
-
-
 def test_cells_match_what_sphinx_gallery_shows(tmp_path, warm_service):
     rst = build_gallery(tmp_path).read_text()
     expected = shown_by_sphinx_gallery(rst)
@@ -131,15 +108,15 @@ def test_cells_match_what_sphinx_gallery_shows(tmp_path, warm_service):
 
     status, body = warm_service.run(cells)
     assert status == 200 and body["ok"], body["error"]
-    got = [(normalize(c["stdout"] + c["stderr"]), len(c["images"]), len(c["html"]))
-           for c in body["cells"]]
+    got = [shown_by_service(c) for c in body["cells"]]
+    assert difference(expected, got) is None
     assert got == expected
     # The example is not trivial: text, stderr, several figures, reprs and HTML all occur.
-    assert expected[0] == ("shape (3, 4)\nto stderr", 0, 0)
-    assert [figures for _, figures, _ in expected] == [0, 2, 1, 0, 0, 0, 0]
-    assert [html for _, _, html in expected] == [0, 0, 0, 0, 1, 0, 1]
-    assert expected[2][0].endswith("np.int64(6)") or expected[2][0].endswith("6")
-    assert expected[5][0] == "Plain()"
+    assert expected[0] == Shown("shape (3, 4)\nto stderr", 0, 0)
+    assert [shown.figures for shown in expected] == [0, 2, 1, 0, 0, 0, 0]
+    assert [shown.html for shown in expected] == [0, 0, 0, 0, 1, 0, 1]
+    assert expected[2].text.endswith("np.int64(6)") or expected[2].text.endswith("6")
+    assert expected[5].text == "Plain()"
     assert "<table><tr><td>42</td></tr></table>" in rst
     assert body["cells"][4]["html"] == ["<table><tr><td>42</td></tr></table>"]
     assert body["cells"][0]["stderr"] == "to stderr\n"

@@ -44,7 +44,7 @@ DEFAULTS = {
     "NGINX_REAL_IP_FROM": "",
     "NGINX_MAX_BODY": "600k",
     # Longest wait for a POST run's answer: the run timeout plus the queue wait.
-    "NGINX_RUN_TIMEOUT": "60s",
+    "NGINX_RUN_TIMEOUT": "210s",
     # A built Sphinx site to serve at / (empty or without index.html: none).
     "NGINX_DOCS_DIR": "/srv/docs",
     # Files nginx writes; the tests point them at a temporary directory.

@@ -117,6 +117,23 @@ def prepare_matplotlib_cache():
         print(f"livegallery: no matplotlib cache: {exc}", file=sys.stderr)
 
 
+#: Read-only datasets: baked in by images/build.sh --fetch-data, or the operator's
+#: directory (setting data_dir) mounted over it. One subfolder per library's cache.
+DATA_DIR = "/opt/livegallery/data"
+
+
+def use_data_dir():
+    """Point scikit-image's pooch cache at the read-only datasets, when there are some.
+
+    Unset, scikit-image would try to download into /tmp and fail on the missing network
+    with its own clear ConnectionError. Must run before skimage.data is imported: it picks
+    its cache directory at import.
+    """
+    cache = os.path.join(DATA_DIR, "scikit-image")
+    if os.path.isdir(cache):
+        os.environ.setdefault("SKIMAGE_DATADIR", cache)
+
+
 def preload(names):
     """Import the heavy modules now, so a run pays nothing for them."""
     for name in filter(None, (n.strip() for n in names.split(","))):
@@ -254,6 +271,7 @@ def run_in_child(cells, event_fd):
 def main():
     display.configure_plotly()
     prepare_matplotlib_cache()
+    use_data_dir()
     preload(os.environ.get("LIVEGALLERY_PRELOAD", ""))
     silence_show()
     # Move the preloaded modules' objects out of the collector's reach: otherwise the
