@@ -18,7 +18,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
 .PHONY: demo test lint docs image docker venv browser node clean bench nginx \
-        deploy deploy-down test-deploy gvisor test-gvisor bench-runtime gallery-venv \
+        deploy deploy-down test-deploy gvisor test-gvisor bench-runtime bench-load gallery-venv \
         gallery-check
 
 $(VENV)/.installed: pyproject.toml
@@ -109,6 +109,10 @@ bench-runtime: venv image gvisor
 
 bench: venv image
 	$(PY) -m benchmarks --image $(IMAGE)
+
+# Warm latency under open-loop load, with reader sessions and without (~15 min).
+bench-load: venv image
+	$(PY) benchmarks/load_curve.py --image $(IMAGE)
 
 clean:
 	rm -rf docs/_build docs/auto_examples

@@ -11,7 +11,6 @@ import asyncio
 import contextlib
 import json
 import logging
-import re
 import time
 from urllib.parse import urlsplit
 
@@ -19,16 +18,9 @@ from aiohttp import WSMsgType, web
 
 from . import __version__
 from .config import Settings
-from .errors import (
-    BadRequest,
-    Busy,
-    DockerUnavailable,
-    Forbidden,
-    ImageMissing,
-    ServiceError,
-    TooLarge,
-)
+from .errors import BadRequest, Busy, Forbidden, ServiceError, TooLarge
 from .executor import DOCKER_ERRORS, docker_failure
+from .inputs import parse_cells, parse_files, parse_json, parse_session
 from .metrics import TimedPool, count_refused, count_run
 from .results import summary
 from .runs import run_cells
@@ -49,60 +41,6 @@ DONE_FORMS = ("full", "summary")
 
 
 # -- input ------------------------------------------------------------------------------
-
-def parse_cells(payload, settings: Settings) -> list[str]:
-    """The cells of a request body: ``{"cells": [str, ...]}`` or ``{"code": str}``."""
-    if not isinstance(payload, dict):
-        raise BadRequest('The body must be a JSON object: {"cells": ["<python>", ...]} '
-                         'or {"code": "<python>"}.')
-    if ("cells" in payload) == ("code" in payload):
-        raise BadRequest('Give exactly one of "cells" (a list of strings) or "code" (a string).')
-    if "code" in payload:
-        if not isinstance(payload["code"], str):
-            raise BadRequest('"code" must be a string.')
-        return [payload["code"]]
-    cells = payload["cells"]
-    if not isinstance(cells, list) or not all(isinstance(c, str) for c in cells):
-        raise BadRequest('"cells" must be a list of strings.')
-    if not cells:
-        raise BadRequest('"cells" must not be empty.')
-    if len(cells) > settings.max_cells:
-        raise BadRequest(f'At most {settings.max_cells} cells may run at once.')
-    return cells
-
-
-#: A helper module's file name: a plain importable module in the run's own folder.
-FILE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\.py")
-#: Few examples import more than a handful of helpers; far more is a mistake.
-MAX_FILES = 64
-
-
-def parse_files(payload: dict) -> dict[str, str]:
-    """The optional ``"files": {"helper.py": "<python>", ...}`` of a request: modules the
-    cells import, written beside them in the sandbox (their size counts in the body)."""
-    files = payload.get("files", {})
-    if not isinstance(files, dict) or not all(isinstance(v, str) for v in files.values()):
-        raise BadRequest('"files" must be an object of file name to Python source.')
-    if len(files) > MAX_FILES:
-        raise BadRequest(f'At most {MAX_FILES} "files" may be sent with a run.')
-    for name in files:
-        if not FILE_NAME.fullmatch(name):
-            raise BadRequest(f'"files" may only hold module files such as "helper.py" '
-                             f'(letters, digits and _, ending in .py), not {name[:80]!r}.')
-    return files
-
-
-def parse_json(raw: bytes | str):
-    if isinstance(raw, bytes):
-        try:
-            raw = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            raise BadRequest("The body is not valid UTF-8.") from None
-    try:
-        return json.loads(raw)
-    except ValueError as exc:
-        raise BadRequest(f"The body is not valid JSON: {exc}") from None
-
 
 async def read_body(request: web.Request) -> bytes:
     settings: Settings = request.app[SETTINGS]
@@ -194,7 +132,9 @@ async def run(request: web.Request) -> web.Response:
     payload = parse_json(await read_body(request))
     cells = parse_cells(payload, request.app[SETTINGS])
     files = parse_files(payload)
-    return web.json_response(await measured_run(request.app[POOL], cells, files=files))
+    token = parse_session(payload, request)
+    return web.json_response(await measured_run(request.app[POOL], cells, session=token,
+                                                files=files))
 
 
 async def measured_run(pool, cells: list[str], *args, **kwargs) -> dict:
@@ -217,8 +157,9 @@ async def stream(request: web.Request) -> web.WebSocketResponse:
     ws = web.WebSocketResponse(heartbeat=20, max_msg_size=settings.max_body_bytes)
     await ws.prepare(request)
     try:
-        cells, files, done_form = await _first_cells(ws, settings)
-        await _stream_run(ws, request.app[POOL], cells, files, done_form)
+        cells, files, done_form, payload = await _first_cells(ws, settings)
+        await _stream_run(ws, request.app[POOL], cells, files, done_form,
+                          parse_session(payload, request))
     except ServiceError as exc:
         with contextlib.suppress(ConnectionError, RuntimeError):
             event = {"type": "error", "error": exc.body()["error"], "status": exc.status}
@@ -242,7 +183,7 @@ def refuse_if_full(pool, settings: Settings) -> None:
 
 
 async def _first_cells(ws: web.WebSocketResponse,
-                       settings: Settings) -> tuple[list[str], dict[str, str], str]:
+                       settings: Settings) -> tuple[list[str], dict[str, str], str, dict]:
     try:
         message = await asyncio.wait_for(ws.receive(), FIRST_MESSAGE_TIMEOUT)
     except TimeoutError:
@@ -257,31 +198,37 @@ async def _first_cells(ws: web.WebSocketResponse,
     done_form = payload.get("done", "full")
     if done_form not in DONE_FORMS:
         raise BadRequest('"done" must be "full" or "summary".')
-    return cells, parse_files(payload), done_form
+    return cells, parse_files(payload), done_form, payload
 
 
 async def _stream_run(ws: web.WebSocketResponse, pool, cells: list[str],
-                      files: dict[str, str], done_form: str = "full") -> None:
+                      files: dict[str, str], done_form: str = "full",
+                      token: str | None = None) -> None:
     stop = asyncio.Event()
+    gone = asyncio.Event()  # the client went away (a Stop alone keeps the session)
 
     async def listen():
         # A stop message, or the client going away, kills the run at once.
         async for message in ws:
             if message.type == WSMsgType.TEXT and _is_stop(message.data):
                 stop.set()
+        gone.set()
         stop.set()
 
     async def send(event: dict):
         try:
             await ws.send_json(event)
         except (ConnectionError, RuntimeError):
+            gone.set()
             stop.set()
 
     listener = asyncio.create_task(listen())
     try:
-        result = await measured_run(pool, cells, send, stop, files=files)
+        result = await measured_run(pool, cells, send, stop, session=token, files=files)
         await send({"type": "done", "result": summary(result) if done_form == "summary"
                     else result})
+        if gone.is_set():
+            pool.end_session(result.get("session"))  # nobody can send this token back
     finally:
         listener.cancel()
 
@@ -296,19 +243,20 @@ def _is_stop(data: str) -> bool:
 async def health(request: web.Request) -> web.Response:
     settings: Settings = request.app[SETTINGS]
     pool = request.app[POOL]
-    body = {"status": "ok", "version": __version__, "image": settings.image,
-            "image_id": pool.image_id, "pool": pool.stats(), "limits": settings.limits(),
-            "versions": pool.versions()}
     try:
         async with asyncio.timeout(3):
             await request.app[DOCKER].version()
     except DOCKER_ERRORS as exc:
-        return _unhealthy(body, docker_failure(exc))
-    if isinstance(pool.problem, DockerUnavailable):
-        pool.wake()  # the engine answers again: let the pool retry now, not after back-off
-    if pool.image_id is None or getattr(pool.problem, "kind", "") == "image_missing":
-        missing = ImageMissing("The sandbox image is not resolved yet.")
-        return _unhealthy(body, pool.problem or missing)
+        engine_problem = docker_failure(exc)
+    else:
+        engine_problem = None
+    state, problem = pool.health(engine_answers=engine_problem is None)
+    body = {"status": "ok", "version": __version__, "image": settings.image, **state,
+            "limits": settings.limits()}
+    if engine_problem is not None:
+        return _unhealthy(body, engine_problem)
+    if problem is not None:
+        return _unhealthy(body, problem)
     return web.json_response(body)
 
 

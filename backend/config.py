@@ -64,6 +64,11 @@ class Settings:
                                  metadata={"help": "seconds for a sandbox to be ready"})
     max_idle: float = field(default=600.0, metadata={"help": "recycle a ready container after"})
     image_check_interval: float = field(default=5.0, metadata={"help": "seconds between checks"})
+    # Reader sessions: a reader's next run reuses their own sandbox (~70 MiB each while
+    # idle). max_sessions = 0 turns them off: every run then gets a fresh sandbox.
+    max_sessions: int = field(default=16, metadata={"help": "live sessions (0: off)"})
+    session_idle: float = field(default=300.0, metadata={"help": "end a session idle this long, s"})
+    session_max_age: float = field(default=1800.0, metadata={"help": "end a session this old, s"})
     # Datasets examples download at run time, supplied read-only: a directory on the Docker
     # host mounted at /opt/livegallery/data (e.g. scikit-image's pooch cache in its
     # "scikit-image" subfolder; see docs/operators.rst).
@@ -93,7 +98,8 @@ class Settings:
         for f in fields(self):
             value = getattr(self, f.name)
             if isinstance(value, (int, float)) and not isinstance(value, bool):
-                minimum = 0 if f.name in {"pool_size", "queue_size", "port"} else 0.001
+                zero_ok = {"pool_size", "queue_size", "port", "max_sessions"}
+                minimum = 0 if f.name in zero_ok else 0.001
                 if value < minimum:
                     raise ValueError(f"{f.name} must be at least {minimum}, got {value}")
 

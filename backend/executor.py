@@ -1,10 +1,13 @@
-"""One sandbox: a single-use container running the harness, driven through attach.
+"""One sandbox: a container running the harness, driven through attach.
 
 The container is created, attached (before start, so no early output is lost) and
-started; the harness imports the heavy modules and says ``ready``. One run then writes
-the cells to its stdin and reads events back until ``done``, a limit, a stop, or the
-container's death. Whatever happens, the container is removed afterwards by its owner
-(the pool), never reused.
+started; the harness imports the heavy modules and says ``ready``. A run writes the
+cells to its stdin and reads events back until ``done``, a limit, a stop, or the run's
+end. The harness runs each request in a fresh forked child and cleans up after it (see
+images/sandbox/forkserver.py), so one reader's sandbox can serve that reader's next run:
+``settle`` waits for the harness's ``ended`` line and says whether it may. Timeout and
+Stop kill the run (a ``stop`` line), not the container; a memory kill, a dead harness or
+a sandbox that does not settle make it unusable, and its owner removes it.
 """
 
 from __future__ import annotations
@@ -22,7 +25,8 @@ import aiohttp
 
 from . import protocol
 from .config import Settings
-from .errors import DockerUnavailable, ImageMissing, SandboxFailed
+from .errors import DockerUnavailable, ImageMissing, SandboxFailed, SandboxUnavailable
+from .events import EOF, Control, EventStream, Overflow
 from .hardening import container_config
 from .metrics import CONTAINER_START
 from .results import LimitExceeded, RunResult
@@ -37,12 +41,9 @@ CALL_TIMEOUT = 15.0
 
 EventSink = Callable[[dict], Awaitable[None]]
 
-_EOF = object()
-
-
-class _Overflow:
-    """The sandbox wrote more than any run may: stop reading it."""
-
+#: After a run, the harness kills its processes and empties /tmp within milliseconds; one
+#: that takes longer than this is broken (or flooded with files) and is removed.
+SETTLE_TIMEOUT = 10.0
 
 DOCKER_ERRORS = (aiodocker.DockerError, aiohttp.ClientError, OSError, asyncio.TimeoutError)
 
@@ -52,12 +53,15 @@ def docker_failure(exc: BaseException) -> Exception:
     if isinstance(exc, aiodocker.DockerError) and exc.status == 404:
         return ImageMissing(f"The sandbox image is missing: {exc.message}")
     if isinstance(exc, aiodocker.DockerError) and exc.status < 500:
-        return SandboxFailed(f"Docker refused the sandbox: {exc.message}")
-    return DockerUnavailable(f"The Docker engine is unreachable: {exc or type(exc).__name__}")
+        # A ServiceError, not SandboxFailed: the pool may keep it as its problem, and
+        # requests then get a clear 503 (SandboxFailed would escape as a 500).
+        return SandboxUnavailable(f"Docker refused the sandbox: {exc.message}")
+    detail = str(exc) or type(exc).__name__  # asyncio.TimeoutError has no message
+    return DockerUnavailable(f"The Docker engine is unreachable: {detail}")
 
 
 class Sandbox:
-    """A started container whose harness is ready (or getting ready) for one run."""
+    """A started container whose harness is ready (or getting ready) for a run."""
 
     def __init__(self, container, stream, settings: Settings, image_id: str):
         self.container = container
@@ -66,12 +70,13 @@ class Sandbox:
         self.settings = settings
         self.image_id = image_id
         self.created = time.monotonic()
-        self.alive = True
+        self.alive = True  # False once the container may not serve another run
+        self.runs = 0
+        self.reusable = False  # the harness serves many runs (its ready event says)
         #: {distribution: version} installed in the sandbox, as its ``ready`` event says
         self.versions: dict[str, str] = {}
-        self._events: asyncio.Queue = asyncio.Queue()
-        self._stderr_tail = b""
-        self._reader = asyncio.create_task(self._read(), name=f"sandbox-read-{self.id[:12]}")
+        self._settled = True  # the harness said ``ended`` for the last run
+        self.events = EventStream(stream, self._budget(), self.id[:12], self._stream_ended)
 
     # -- life cycle ---------------------------------------------------------------
 
@@ -107,25 +112,29 @@ class Sandbox:
         it could not preload, say) is kept for diagnostics only."""
         try:
             async with asyncio.timeout(self.settings.ready_timeout):
-                while isinstance(item := await self._events.get(), protocol.Raw):
+                while isinstance(item := await self.events.queue.get(), protocol.Raw):
                     pass
         except TimeoutError:
             raise SandboxFailed("the sandbox was not ready in time") from None
         if not isinstance(item, protocol.Ready):
             raise SandboxFailed(f"the sandbox failed to start: {self.stderr_tail()}")
         self.versions = dict(item.versions)
+        # An image built before fork-server harnesses serves one run: never reuse it.
+        self.reusable = item.reusable
 
     async def destroy(self) -> None:
         """Kill and remove the container. Raises if the engine cannot be reached."""
         self.alive = False
-        self._reader.cancel()
+        self.events.task.cancel()
         with contextlib.suppress(Exception):
             await self.stream.close()
         await remove_container(self.container)
 
     def stderr_tail(self) -> str:
-        text = self._stderr_tail.decode("utf-8", "replace").strip()
-        return text[-500:] or "no output"
+        return self.events.stderr_tail()
+
+    def _stream_ended(self) -> None:
+        self.alive = False
 
     # -- reading ------------------------------------------------------------------
 
@@ -135,90 +144,69 @@ class Sandbox:
         outputs = s.max_images * s.max_image_bytes + s.max_html_bytes
         return 2 * (s.max_output_bytes + outputs) + 1_000_000
 
-    async def _read(self) -> None:
-        """Parse the attach stream into events; stop at EOF or past any run's budget."""
-        # The tail of an unfinished line, kept in pieces: an html event can be megabytes,
-        # and joining on every chunk would copy it over and over.
-        pending: list[bytes] = []
-        total = 0
-        try:
-            while (message := await self.stream.read_out()) is not None:
-                total += len(message.data)
-                if total > self._budget():
-                    self._events.put_nowait(_Overflow())
-                    return
-                if message.stream == 2:  # raw bytes on fd 2/1: stderr of the running cell
-                    self._stderr_tail = (self._stderr_tail + message.data)[-2000:]
-                    self._events.put_nowait(protocol.Raw(message.data))
-                    continue
-                if b"\n" not in message.data:
-                    pending.append(message.data)
-                    continue
-                *lines, rest = message.data.split(b"\n")
-                lines[0] = b"".join(pending) + lines[0]
-                pending = [rest] if rest else []
-                for line in lines:
-                    if (event := protocol.parse_line(line)) is not None:
-                        self._events.put_nowait(event)
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - the connection to the engine broke
-            log.debug("attach stream of %s ended: %r", self.id[:12], exc)
-        finally:
-            self.alive = False
-            self._events.put_nowait(_EOF)
-
-    async def _next(self, stop: asyncio.Event | None, timeout: float):
-        """The next event, or ``"stop"``, or raises TimeoutError."""
-        if not self._events.empty():
-            return self._events.get_nowait()
-        if stop is None:
-            async with asyncio.timeout(timeout):
-                return await self._events.get()
-        getter = asyncio.ensure_future(self._events.get())
-        stopper = asyncio.ensure_future(stop.wait())
-        try:
-            done, _ = await asyncio.wait({getter, stopper}, timeout=timeout,
-                                         return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            stopper.cancel()
-            if not getter.done():
-                getter.cancel()
-        if getter in done:  # an event that came with the stop is handled first
-            return getter.result()
-        if stopper in done:
-            return "stop"
-        raise TimeoutError
-
     # -- running ------------------------------------------------------------------
 
     async def run(self, cells: list[str], result: RunResult, on_event: EventSink | None,
                   stop: asyncio.Event | None = None, files: dict[str, str] | None = None) -> None:
-        """Run ``cells`` and record what happens in ``result``.
+        """Run ``cells`` and record what happens in ``result``; returns as soon as the
+        result is final (call ``settle`` before the next run).
 
         Raises SandboxFailed if the sandbox turns out broken before taking the run (the
         caller may retry elsewhere: no user code ran).
         """
+        if not self._settled:
+            raise SandboxFailed("the previous run has not settled")
+        self.events.new_run()
+        self.runs += 1
         # helper modules are sent only when there are some: older images never see the key
         await self._send({"cells": cells, **({"files": files} if files else {})})
         try:
-            first = await self._next(None, ACK_TIMEOUT)
+            first = await self.events.next(None, ACK_TIMEOUT)
         except TimeoutError:
+            await self._kill()
             raise SandboxFailed("the sandbox did not answer") from None
         if not isinstance(first, protocol.Started):
+            await self._kill()
             raise SandboxFailed(f"the sandbox broke before the run: {self.stderr_tail()}")
+        self._settled = False
 
         deadline = asyncio.get_running_loop().time() + self.settings.timeout
         decoder = codecs.getincrementaldecoder("utf-8")("replace")
         try:
             await self._pump(result, on_event, stop, deadline, decoder)
         except TimeoutError:
-            await self._kill()
+            await self._stop_run()
             result.fail("timeout", f"The code ran longer than {self.settings.timeout:g} s "
                         "and was stopped.", cell=result.current)
         except LimitExceeded as exc:
-            await self._kill()
+            await self._stop_run()
             result.fail("output_limit", str(exc), cell=result.current)
+
+    async def settle(self) -> bool:
+        """Wait until the harness has cleaned up after the run; True if this sandbox may
+        serve another run. A sandbox that does not settle in time is killed."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + SETTLE_TIMEOUT
+        if not self.reusable:
+            await self._kill()
+        while self.alive and not self._settled:
+            try:
+                item = await self.events.next(None, max(0.0, deadline - loop.time()))
+            except TimeoutError:
+                log.warning("sandbox %s did not settle in time", self.id[:12])
+                await self._kill()
+                break
+            if item is EOF or isinstance(item, Overflow):
+                await self._kill()
+            elif isinstance(item, Control):
+                self._ended(item)
+        return self.alive and self._settled
+
+    def _ended(self, control: Control) -> None:
+        """The harness's ``ended`` line: a run killed for memory ends the sandbox too."""
+        self._settled = control.get("type") == "ended"
+        if not self._settled or control.get("memory"):
+            self.alive = False
 
     async def _send(self, request: dict) -> None:
         data = json.dumps(request).encode("utf-8") + b"\n"
@@ -232,16 +220,21 @@ class Sandbox:
                     stop: asyncio.Event | None, deadline: float, decoder) -> None:
         loop = asyncio.get_running_loop()
         while True:
-            item = await self._next(stop, max(0.0, deadline - loop.time()))
+            item = await self.events.next(stop, max(0.0, deadline - loop.time()))
             if item == "stop":
-                await self._kill()
+                await self._stop_run()
                 result.fail("stopped", "The run was stopped.", cell=result.current)
                 return
-            if item is _EOF:
+            if item is EOF:
                 await self._explain_exit(result)
                 return
-            if isinstance(item, _Overflow):
+            if isinstance(item, Overflow):
+                await self._kill()  # it wrote past any run's budget: not worth keeping
                 raise LimitExceeded("The code wrote more output than allowed and was stopped.")
+            if isinstance(item, Control):
+                self._ended(item)
+                self._explain_end(item, result)
+                return
             if isinstance(item, protocol.Raw):  # stderr of the running cell
                 item = protocol.Text("stderr", result.current, decoder.decode(item.data))
             if isinstance(item, protocol.Done):
@@ -249,6 +242,19 @@ class Sandbox:
             for out in result.record(item):
                 if on_event is not None:
                     await on_event(out)
+
+    def _explain_end(self, ended: dict, result: RunResult) -> None:
+        """The run's process ended before ``done``: why, as the harness saw it."""
+        if ended.get("memory"):
+            result.fail("memory", f"The code used more than {self.settings.memory_mb} MiB of "
+                        "memory and was stopped.", cell=result.current)
+        elif "code" in ended:
+            result.fail("sandbox", "The sandbox ended unexpectedly (exit code "
+                        f"{ended['code']}): {self.stderr_tail()}", cell=result.current)
+        else:
+            result.fail("sandbox", "The sandbox ended unexpectedly (signal "
+                        f"{ended.get('signal', 'unknown')}): {self.stderr_tail()}",
+                        cell=result.current)
 
     async def _explain_exit(self, result: RunResult) -> None:
         """The container ended before ``done``: say why, as precisely as the engine can."""
@@ -263,6 +269,14 @@ class Sandbox:
             code = state.get("ExitCode", "unknown")
             result.fail("sandbox", f"The sandbox ended unexpectedly (exit code {code}): "
                         f"{self.stderr_tail()}", cell=result.current)
+
+    async def _stop_run(self) -> None:
+        """Ask the harness to kill the run (the sandbox stays); kill the container if
+        the request cannot even be written."""
+        try:
+            await self._send({"type": "stop"})
+        except SandboxFailed:
+            await self._kill()
 
     async def _kill(self) -> None:
         self.alive = False

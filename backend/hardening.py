@@ -1,6 +1,6 @@
 """Every restriction a sandbox container runs under, in one place.
 
-A reader's code is hostile until proven otherwise. Each container is single-use, has no
+A reader's code is hostile until proven otherwise. Each container serves one reader, has no
 network, no capabilities, no way to gain privileges, a read-only root with a small
 ``/tmp``, and limits on memory (no swap beyond it), processes, CPU, file size and open
 files. Output is read through attach up to the service's caps; the log driver is off so
@@ -86,6 +86,9 @@ def host_config(settings: Settings, memory: int) -> dict:
             {"Name": "fsize", "Soft": settings.fsize_mb * MIB, "Hard": settings.fsize_mb * MIB},
             {"Name": "nofile", "Soft": settings.nofile, "Hard": settings.nofile},
             {"Name": "core", "Soft": 0, "Hard": 0},
+            # POSIX message queues outlive processes and cannot be listed without a
+            # mount: refuse them, so nothing can be left for a session's next run.
+            {"Name": "msgqueue", "Soft": 0, "Hard": 0},
         ],
         "LogConfig": {"Type": "none", "Config": {}},
         "Init": False,

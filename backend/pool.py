@@ -1,13 +1,16 @@
-"""The warm pool: single-use sandboxes started ahead of demand.
+"""The warm pool: sandboxes started ahead of demand, and the sandboxes of reader sessions.
 
-Each pooled container already runs the harness with the heavy modules imported and waits
-for its one run; after that run it is destroyed and a new one is started in the
-background. Requests that find no ready sandbox wait in a bounded queue (past it: 429).
+A pooled container already runs the harness with the heavy modules imported. A reader's
+first run takes one; afterwards it stays that reader's session sandbox (sessions.py) for
+their next runs, or is destroyed when sessions are off, full or it broke. At most
+``max_concurrent`` runs go at once; requests that must wait do so in a bounded queue
+(past it: 429). A request for a session whose sandbox is busy (the reader's previous run
+is still cleaning up, or a second tab sent the same token) waits for it in that queue.
 
 The pool heals itself on a timer and on every change: dead, hung or stale containers are
-replaced, an image rebuilt under the same tag is picked up, removals that failed while
-the engine was away are retried, and starts back off while the engine is unreachable.
-With ``pool_size = 0`` nothing is kept ahead and each run starts its own container.
+replaced, an image rebuilt under the same tag is picked up (image_watch.py), removals
+that failed while the engine was away are retried (reaper.py), and starts back off while
+the engine is unreachable. With ``pool_size = 0`` nothing is kept ahead.
 """
 
 from __future__ import annotations
@@ -24,13 +27,14 @@ from collections import deque
 import aiodocker
 
 from .config import Settings
-from .errors import Busy, ImageMissing, SandboxUnavailable, ServiceError
-from .executor import CALL_TIMEOUT, DOCKER_ERRORS, Sandbox, docker_failure, remove_container
-from .hardening import LABEL, OWNER_LABEL
+from .errors import Busy, DockerUnavailable, ImageMissing, ServiceError
+from .executor import DOCKER_ERRORS, Sandbox
+from .image_watch import ImageWatch
+from .reaper import Reaper
+from .sessions import Session, Sessions
+from .upkeep import PoolUpkeep
 
 log = logging.getLogger(__name__)
-
-MAX_BACKOFF = 5.0
 
 
 def new_owner() -> str:
@@ -38,67 +42,117 @@ def new_owner() -> str:
     return f"{socket.gethostname()}/{os.getpid()}/{uuid.uuid4().hex[:8]}"
 
 
-class Pool:
+class Pool(PoolUpkeep):
     def __init__(self, docker: aiodocker.Docker, settings: Settings):
         self.docker = docker
         self.settings = settings
         self.owner = new_owner()
         self.ready: deque[Sandbox] = deque()
-        self.busy: set[Sandbox] = set()
+        self.busy: set[Sandbox] = set()  # running a run
+        self.sessions = Sessions(settings)
         self.starting = 0
-        self.waiting = 0
-        self.image_id: str | None = None
+        self.waiting = 0  # requests queued, for any sandbox
+        self.waiting_fresh = 0  # ... of which need a new one (no session)
         #: {image id: {distribution: version}} as the images' sandboxes reported them
         self._versions: dict[str, dict[str, str]] = {}
         self.problem: ServiceError | None = None  # why sandboxes cannot start right now
-        self._doomed: dict[str, object] = {}  # containers whose removal must be retried
+        self.images = ImageWatch(docker, settings)
+        self.reaper = Reaper(docker, self.owner)
         self._cond = asyncio.Condition()
         self._wake = asyncio.Event()
         self._tasks: set[asyncio.Task] = set()
         self._loop_task: asyncio.Task | None = None
         self._retry_at = 0.0
         self._backoff = 0.5
-        self._image_checked = 0.0
         self._closed = False
+
+    @property
+    def image_id(self) -> str | None:
+        return self.images.image_id
 
     # -- public -------------------------------------------------------------------
 
     async def start(self) -> None:
         with contextlib.suppress(*DOCKER_ERRORS):
-            await self.sweep()
+            await self.reaper.sweep()
         self._loop_task = asyncio.create_task(self._run_loop(), name="pool-loop")
 
     def versions(self) -> dict[str, str]:
         """The current image's installed versions; empty until one of its sandboxes is up."""
         return dict(self._versions.get(self.image_id, {}))
 
-    async def acquire(self) -> Sandbox:
-        """A ready sandbox for one run, waiting in the bounded queue if need be."""
+    async def acquire(self, token: str | None = None) -> tuple[Sandbox, Session | None]:
+        """A sandbox for one run: the session's of ``token`` if it still exists, else a
+        ready one; waiting in the bounded queue if need be."""
         s = self.settings
         if len(self.busy) + self.waiting >= s.max_concurrent + s.queue_size:
             raise Busy("All sandboxes are busy and the queue is full; try again shortly.")
         deadline = time.monotonic() + s.queue_timeout
+        session = self.sessions.find(token)
         self.waiting += 1
+        fresh = session is None
+        self.waiting_fresh += fresh
         self._wake.set()
         try:
             async with self._cond:
-                while (sandbox := self._take()) is None:
-                    self._raise_if_blocked()
+                while True:
+                    if session is not None and self.sessions.find(session.token) is None:
+                        session, fresh = None, True  # it ended while we waited
+                        self.waiting_fresh += 1
+                        self._wake.set()
+                    got = self._take_session(session) if session else self._take()
+                    if got is not None:
+                        return got, session
+                    if session is None:
+                        self._raise_if_blocked()
                     remaining = deadline - time.monotonic()
                     if remaining <= 0:
                         raise Busy("All sandboxes stayed busy; try again shortly.")
                     with contextlib.suppress(TimeoutError):
                         async with asyncio.timeout(remaining):
                             await self._cond.wait()
-                return sandbox
         finally:
             self.waiting -= 1
+            self.waiting_fresh -= fresh
 
-    def release(self, sandbox: Sandbox) -> None:
-        """The run is over: destroy the container (never reused) and refill."""
+    def release(self, sandbox: Sandbox, session: Session | None) -> str | None:
+        """The run's result is final. Returns the session token its answer carries (None:
+        no session); the sandbox is cleaned up and kept for it, or destroyed."""
+        if (session is None and self.sessions.enabled and sandbox.alive and sandbox.reusable
+                and not self._closed):
+            session, evicted = self.sessions.open(sandbox)
+            for old in evicted:
+                self._discard(old.sandbox)
+        # The run's slot is free now: the harness's cleanup takes a millisecond of the
+        # sandbox's own CPU. Only this session waits for it (it stays busy until then).
         self.busy.discard(sandbox)
-        self._discard(sandbox)
+        if session is None or not sandbox.alive:
+            self._end_run(sandbox, session, keep=False)
+            return None
+        self._spawn(self._settle(sandbox, session))
         self._changed()
+        return session.token
+
+    def end_session(self, token: str | None) -> None:
+        """Nobody can use this token (its answer never reached the client): end it now
+        rather than after the idle time."""
+        session = self.sessions.find(token)
+        if session is None:
+            return
+        self.sessions.close(session)
+        if not session.busy:  # a busy one is destroyed when it settles (it is closed)
+            self._discard(session.sandbox)
+            self._changed()
+
+    def health(self, engine_answers: bool) -> tuple[dict, ServiceError | None]:
+        """What health reports, and the problem that makes the service unavailable."""
+        if engine_answers and isinstance(self.problem, DockerUnavailable):
+            self.wake()  # the engine answers again: retry now, not after the back-off
+        body = {"image_id": self.image_id, "pool": self.stats(),
+                "sessions": self.sessions.stats(), "versions": self.versions()}
+        if self.image_id is None or isinstance(self.problem, ImageMissing):
+            return body, self.problem or ImageMissing("The sandbox image is not resolved yet.")
+        return body, None
 
     def stats(self) -> dict:
         return {
@@ -107,44 +161,33 @@ class Pool:
             "starting": self.starting,
             "in_use": len(self.busy),
             "waiting": self.waiting,
+            "sessions": len(self.sessions.all()),  # live reader sessions (health details them)
             "owner": self.owner,  # the label value on this service's containers
         }
 
     async def close(self) -> None:
-        """Remove every container this pool made: ready, busy, or failed to remove."""
+        """Remove every container this pool made: ready, busy, in a session, or failed
+        to remove."""
         self._closed = True
         if self._loop_task:
             self._loop_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._loop_task
-        for sandbox in [*self.ready, *self.busy]:
+        for session in self.sessions.all():
+            self.sessions.close(session)
+        for sandbox in {*self.ready, *self.busy, *(s.sandbox for s in self.sessions.all())}:
             self._discard(sandbox)
         self.ready.clear()
         while self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
         with contextlib.suppress(*DOCKER_ERRORS):
-            await self.sweep(own=True)
+            await self.reaper.sweep(own=True)
 
     def wake(self) -> None:
         """Try again now (e.g. the engine answers again): forget the back-off."""
         self._retry_at = 0.0
-        self._image_checked = 0.0
+        self.images.forget_check()
         self._wake.set()
-
-    async def sweep(self, own: bool = False) -> int:
-        """Remove containers left by a crashed service (or, with ``own``, by this one)."""
-        async with asyncio.timeout(CALL_TIMEOUT):
-            containers = await self.docker.containers.list(
-                all=True, filters={"label": [LABEL]})
-        removed = 0
-        for container in containers:
-            if self._is_leftover(container._container, own):
-                with contextlib.suppress(*DOCKER_ERRORS):
-                    await remove_container(container)
-                    removed += 1
-        if removed:
-            log.info("removed %d leftover sandbox container(s)", removed)
-        return removed
 
     # -- taking and giving back ---------------------------------------------------
 
@@ -160,20 +203,40 @@ class Pool:
             self._discard(sandbox)
         return None
 
+    def _take_session(self, session: Session) -> Sandbox | None:
+        if session.busy or len(self.busy) >= self.settings.max_concurrent:
+            return None
+        session.busy = True
+        self.sessions.touch(session)
+        self.busy.add(session.sandbox)
+        return session.sandbox
+
+    async def _settle(self, sandbox: Sandbox, session: Session) -> None:
+        """Wait for the harness's cleanup after the run; then the session may run again."""
+        try:
+            keep = await sandbox.settle()
+        except Exception:
+            log.exception("settling %s failed", sandbox.id[:12])
+            keep = False
+        self._end_run(sandbox, session, keep and not self._closed)
+
+    def _end_run(self, sandbox: Sandbox, session: Session | None, keep: bool) -> None:
+        if keep and not session.closed:
+            session.busy = False
+            self.sessions.touch(session)
+        else:
+            if session is not None:
+                self.sessions.close(session)
+            self._discard(sandbox)
+        self._changed()
+
     def _raise_if_blocked(self) -> None:
         """Fail fast with a clear error instead of queueing when nothing can start."""
         if self.problem is not None and not self.starting:
             raise self.problem
 
     def _discard(self, sandbox: Sandbox) -> None:
-        self._spawn(self._destroy(sandbox))
-
-    async def _destroy(self, sandbox: Sandbox) -> None:
-        try:
-            await sandbox.destroy()
-        except DOCKER_ERRORS as exc:
-            log.warning("could not remove %s yet (%r); will retry", sandbox.id[:12], exc)
-            self._doomed[sandbox.id] = sandbox.container
+        self._spawn(self.reaper.destroy(sandbox))
 
     def _changed(self) -> None:
         self._wake.set()
@@ -187,135 +250,3 @@ class Pool:
         task = asyncio.create_task(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
-
-    # -- the maintenance loop -----------------------------------------------------
-
-    async def _run_loop(self) -> None:
-        while not self._closed:
-            try:
-                await self._maintain()
-                self._top_up()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("pool maintenance failed")
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(self._tick()):
-                    await self._wake.wait()
-            self._wake.clear()
-
-    def _tick(self) -> float:
-        tick = min(self.settings.image_check_interval, 1.0 + self.settings.max_idle / 10)
-        if self._retry_at:
-            tick = min(tick, max(0.05, self._retry_at - time.monotonic()))
-        return tick
-
-    async def _maintain(self) -> None:
-        now = time.monotonic()
-        due = now - self._image_checked >= self.settings.image_check_interval
-        if (self.image_id is None or due) and now >= self._retry_at:
-            await self._check_image()
-        for sandbox in list(self.ready):
-            stale = sandbox.image_id != self.image_id
-            old = now - sandbox.created > self.settings.max_idle
-            if stale or old or not sandbox.alive:
-                self.ready.remove(sandbox)
-                self._discard(sandbox)
-        for container_id, container in list(self._doomed.items()):
-            with contextlib.suppress(*DOCKER_ERRORS):
-                await remove_container(container)
-                del self._doomed[container_id]
-
-    async def _check_image(self) -> None:
-        """Resolve the image tag; a rebuilt image (new id) retires the old containers."""
-        self._image_checked = time.monotonic()
-        try:
-            async with asyncio.timeout(CALL_TIMEOUT):
-                info = await self.docker.images.inspect(self.settings.image)
-        except DOCKER_ERRORS as exc:
-            self._set_problem(docker_failure(exc) if not _is_missing(exc) else ImageMissing(
-                f"The sandbox image {self.settings.image} does not exist; build it with "
-                "images/build.sh (or make image)."))
-            self._back_off()
-            return
-        if info["Id"] != self.image_id:
-            if self.image_id is not None:
-                log.info("image %s changed: %s -> %s", self.settings.image,
-                         self.image_id[:19], info["Id"][:19])
-            self.image_id = info["Id"]
-            self._changed()
-        if isinstance(self.problem, ImageMissing):
-            self._set_problem(None)
-
-    def _target(self) -> int:
-        s = self.settings
-        return min(s.pool_size + self.waiting, s.pool_size + s.max_concurrent)
-
-    def _top_up(self) -> None:
-        if self._closed or self.image_id is None or time.monotonic() < self._retry_at:
-            return
-        if self.busy and self.ready and not self.waiting:
-            # A starting container's imports take a core for about a second: while a
-            # reader's run is going and nobody waits, refill after it (release wakes us).
-            return
-        while (len(self.ready) + self.starting < self._target()
-               and self.starting < self.settings.refill_concurrency):
-            self.starting += 1
-            self._spawn(self._start_one(self.image_id))
-
-    async def _start_one(self, image_id: str) -> None:
-        try:
-            sandbox = await Sandbox.start(self.docker, self.settings, image_id, self.owner)
-        except Exception as exc:  # noqa: BLE001 - whatever broke, back off and retry
-            log.warning("a sandbox failed to start: %s", exc)
-            self._set_problem(exc if isinstance(exc, ServiceError) else SandboxUnavailable(
-                f"Sandboxes fail to start: {exc}"))
-            self._back_off()
-        else:
-            self._set_problem(None)
-            self._backoff, self._retry_at = 0.5, 0.0
-            if self._closed or image_id != self.image_id:
-                self._discard(sandbox)
-            else:
-                self._versions = {image_id: sandbox.versions}  # only the current image's
-                self.ready.append(sandbox)
-        finally:
-            self.starting -= 1
-            self._changed()
-
-    def _back_off(self) -> None:
-        self._retry_at = time.monotonic() + self._backoff
-        self._backoff = min(self._backoff * 2, MAX_BACKOFF)
-
-    def _set_problem(self, problem: ServiceError | None) -> None:
-        """Record why sandboxes cannot start; waiting requests learn it at once."""
-        changed = (problem is None) != (self.problem is None)
-        self.problem = problem
-        if changed or problem is not None:
-            self._spawn(self._notify())
-
-    def _is_leftover(self, info: dict, own: bool) -> bool:
-        owner = info.get("Labels", {}).get(OWNER_LABEL, "")
-        if owner == self.owner:
-            return own
-        host, _, rest = owner.partition("/")
-        pid = rest.partition("/")[0]
-        if host == socket.gethostname() and pid.isdigit():
-            return not _process_exists(int(pid))
-        # Another machine's service may still use its running containers; exited ones
-        # are leftovers whoever made them.
-        return info.get("State") != "running"
-
-
-def _is_missing(exc: BaseException) -> bool:
-    return isinstance(exc, aiodocker.DockerError) and exc.status == 404
-
-
-def _process_exists(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

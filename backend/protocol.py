@@ -23,10 +23,12 @@ _BASE64 = re.compile(rb"[A-Za-z0-9+/]*={0,2}")
 
 @dataclass(frozen=True)
 class Ready:
-    """The harness imported its modules and waits for the request; ``versions`` are the
-    sandbox's installed distributions (older images send none)."""
+    """The harness imported its modules and waits for the request. ``versions`` are the
+    sandbox's installed distributions (older images send none); ``reusable``: it serves
+    many runs, each in a forked child (a harness without it serves one)."""
 
     versions: dict[str, str] = field(default_factory=dict)
+    reusable: bool = False
 
 
 @dataclass(frozen=True)
@@ -142,7 +144,7 @@ def _str(value) -> str:
 
 
 _PARSERS = {
-    "ready": lambda obj: Ready(_versions(obj.get("versions"))),
+    "ready": lambda obj: Ready(_versions(obj.get("versions")), obj.get("reusable") is True),
     "started": lambda obj: Started(),
     "stdout": _text,
     "stderr": _text,

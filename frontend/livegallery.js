@@ -16,6 +16,18 @@ import { addCompareToggles, clearCompare } from './compare.js';
 import { fetchSandboxVersions, versionDifferences, versionNote } from './versions.js';
 
 const ACE_FAILED = 'The code editor could not be loaded; cells are edited as plain text.';
+const SESSION_KEY = 'livegallery-session';
+
+/** The tab's session token (sessionStorage: kept across this tab's pages, no other tab). */
+function storedSession() {
+  try { return globalThis.sessionStorage?.getItem(SESSION_KEY) || null; } catch { return null; }
+}
+
+function storeSession(token) {
+  try {
+    if (typeof token === 'string' && token) globalThis.sessionStorage?.setItem(SESSION_KEY, token);
+  } catch { /* storage disabled: the next run simply gets a fresh sandbox */ }
+}
 const SHOW_FAILED = 'Something went wrong showing the result of this run.';
 
 class LivePage {
@@ -83,12 +95,14 @@ class LivePage {
       this.markRunning(0);
       const outcome = await runCells(codes, {
         urls: this.urls,
+        session: storedSession(),
         timeoutMs: this.config.requestTimeout * 1000,
         signal: this.abort.signal,
         onEvent: (event) => this.onEvent(run, event),
         files: this.config.files,
       });
       this.markRunning(-1);
+      if (outcome.result) storeSession(outcome.result.session);
       if (outcome.result) this.showResult(outcome.result, run, performance.now() - started);
       else this.showFailure(outcome.failure);
       addCompareToggles(this.doc, this.outputs);

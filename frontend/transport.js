@@ -6,13 +6,18 @@
 // ok or not) or {failure} (see messages.failureMessage for the shapes).
 // No DOM access: WebSocket, fetch and timers come in through options so Node
 // tests can fake them.
+//
+// Sessions: a result carries `session`, a token for the reader's sandbox. Passed
+// back as opts.session, it goes both in the body and as the `session` query
+// parameter (a proxy in front of several hosts routes on it); the server runs
+// the cells in that sandbox if it still exists, else in a fresh one.
 
 import { parseRetryAfter } from './messages.js';
 
 /**
  * @param {string[]} cells   the Python source of every cell, in order
- * @param {object}   opts    {urls: {run, stream}, timeoutMs, signal (Stop), onEvent,
- *                            files (helper modules), WebSocketImpl, fetchImpl,
+ * @param {object}   opts    {urls: {run, stream}, session, timeoutMs, signal (Stop),
+ *                            onEvent, files (helper modules), WebSocketImpl, fetchImpl,
  *                            connectTimeoutMs, stopGraceMs}
  */
 export async function runCells(cells, opts) {
@@ -31,13 +36,21 @@ export async function runCells(cells, opts) {
   return runOverHttp(cells, o);
 }
 
+/** `url` with the session token as its `session` query parameter (none: unchanged). */
+export function withSession(url, session) {
+  if (!session || !url) return url;
+  const sep = url.includes('?') ? '&' : '?';
+  return `${url}${sep}session=${encodeURIComponent(session)}`;
+}
+
+/** The request body: the cells, the session token when there is one, and `extra`. */
 /** Resolves to {result}, {failure}, or {fallback: true} when the socket never opened. */
 export function runOverSocket(cells, o) {
   return new Promise((resolve) => {
     if (!o.WebSocketImpl || !o.urls.stream) { resolve({ fallback: true }); return; }
     let ws;
     try {
-      ws = new o.WebSocketImpl(o.urls.stream);
+      ws = new o.WebSocketImpl(withSession(o.urls.stream, o.session));
     } catch {
       resolve({ fallback: true });
       return;
@@ -80,7 +93,7 @@ export function runOverSocket(cells, o) {
     ws.onopen = () => {
       opened = true;
       // Every output comes as an event: the final result need not repeat them.
-      ws.send(requestBody(cells, o.files, { done: 'summary' }));
+      ws.send(requestBody(cells, o.files, { done: 'summary' }, o.session));
     };
     ws.onmessage = (message) => {
       let event;
@@ -101,9 +114,12 @@ export function runOverSocket(cells, o) {
 
 /** The run request: the cells, `extra` fields, and the helper modules they import
  * when there are any. */
-export function requestBody(cells, files, extra = {}) {
-  const hasFiles = files && typeof files === 'object' && Object.keys(files).length > 0;
-  return JSON.stringify(hasFiles ? { cells, ...extra, files } : { cells, ...extra });
+/** The run request: helper ``files`` and the tab's ``session`` only when there are some. */
+export function requestBody(cells, files, extra = {}, session = null) {
+  const body = { cells, ...extra };
+  if (files && typeof files === 'object' && Object.keys(files).length > 0) body.files = files;
+  if (session) body.session = session;
+  return JSON.stringify(body);
 }
 
 /** A WebSocket {"type": "error"} event as the same failure an HTTP refusal gives. */
@@ -136,10 +152,10 @@ export async function runOverHttp(cells, o) {
   o.signal?.addEventListener('abort', onAbort);
   const timer = setTimeout(() => abort('timeout'), o.timeoutMs);
   try {
-    const response = await o.fetchImpl(o.urls.run, {
+    const response = await o.fetchImpl(withSession(o.urls.run, o.session), {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
-      body: requestBody(cells, o.files),
+      body: requestBody(cells, o.files, {}, o.session),
       signal: controller.signal,
     });
     const body = await response.json().catch(() => null);

@@ -61,7 +61,7 @@ pick_base() {
 
 base=$(pick_base)
 base_id=$(docker image inspect --format '{{.Id}}' "$base")
-recipe=$( (cd "$here/sandbox" && cat Dockerfile harness.py livegallery_display.py versions.py; \
+recipe=$( (cd "$here/sandbox" && cat Dockerfile harness.py forkserver.py livegallery_display.py versions.py; \
            cat "$context/requirements.txt"; echo "$base_id fetch-data=$fetch_data") \
           | sha256sum | cut -c1-16)
 
@@ -71,7 +71,7 @@ if [ "$current" = "$recipe" ]; then
   echo "==> $tag is up to date (recipe $recipe)"; exit 0
 fi
 
-cp "$here/sandbox/"{Dockerfile,harness.py,livegallery_display.py,versions.py} "$context/"
+cp "$here/sandbox/"{Dockerfile,harness.py,forkserver.py,livegallery_display.py,versions.py} "$context/"
 # The host's CA bundle lets pip work behind a TLS-intercepting proxy; the Dockerfile uses
 # it in its build stage only.
 ca=${LIVEGALLERY_BUILD_CA:-/etc/ssl/certs/ca-certificates.crt}

@@ -81,14 +81,16 @@ class Service:
         return self.wait_until(ready, timeout, f"{size} ready sandboxes")
 
     def wait_idle(self, timeout: float = 20) -> None:
-        """Until no run is in progress and this service's used containers are gone."""
+        """Until no run is in progress and this service's used containers are gone (but
+        those that reader sessions keep)."""
         size = self.settings.get("pool_size", 2)
 
         def idle():
             status, body = self.health()
             pool = body.get("pool", {})
             left = containers(pool.get("owner"))
-            expected = pool.get("ready", 0) + pool.get("starting", 0)
+            expected = (pool.get("ready", 0) + pool.get("starting", 0)
+                        + body.get("sessions", {}).get("live", 0))
             return (pool.get("in_use") == 0 and len(left) <= expected
                     and pool.get("ready", 0) >= size)
         self.wait_until(idle, timeout, "the service to be idle with no used container left")
@@ -129,10 +131,14 @@ class Service:
         return status, json.loads(raw)
 
     def run(self, cells=None, *, code=None, raw: bytes | None = None,
-            headers: dict | None = None) -> tuple[int, dict]:
+            headers: dict | None = None, session: str | None = None,
+            query: str = "") -> tuple[int, dict]:
         if raw is None:
-            raw = json.dumps({"code": code} if code is not None else {"cells": cells}).encode()
-        status, _, body = self.request("POST", "/api/v1/run", raw,
+            payload = {"code": code} if code is not None else {"cells": cells}
+            if session is not None:
+                payload["session"] = session
+            raw = json.dumps(payload).encode()
+        status, _, body = self.request("POST", "/api/v1/run" + query, raw,
                                        {"Content-Type": "application/json", **(headers or {})})
         return status, json.loads(body)
 

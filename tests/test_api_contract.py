@@ -72,7 +72,8 @@ def test_result_shape_and_per_cell_outputs(warm_service):
              "x = 6 * 7\nx"]
     status, body = warm_service.run(cells)
     assert status == 200
-    assert set(body) == {"ok", "cells", "error", "duration_ms"}
+    assert set(body) == {"ok", "cells", "error", "duration_ms", "session"}
+    assert isinstance(body["session"], str) and len(body["session"]) >= 32
     assert body["ok"] is True and body["error"] is None
     assert [c["stdout"] for c in body["cells"]] == ["one\n", "", "42\n"]
     assert [c["stderr"] for c in body["cells"]] == ["err\n", "", ""]  # plt.show() is silent
@@ -122,6 +123,7 @@ def test_namespace_is_shared_across_cells_but_not_runs(warm_service):
     status, body = warm_service.run(code="print(secret)")
     assert body["error"]["kind"] == "exception" and "NameError" in body["error"]["message"]
     status, body = warm_service.run(code="import os\nprint(sorted(os.listdir('/tmp')))")
+    assert status == 200, body
     assert ".matplotlib" in body["cells"][0]["stdout"] and "fill" not in body["cells"][0]["stdout"]
 
 

@@ -37,14 +37,17 @@ class FakePool:
     def __init__(self, settings, sandbox=None, problem=None):
         self.settings, self.sandbox, self.problem = settings, sandbox, problem
         self.released, self.image_id = [], "sha256:fake"
+        self.tokens = []  # the session each acquire asked for
 
-    async def acquire(self):
+    async def acquire(self, token=None):
+        self.tokens.append(token)
         if self.problem:
             raise self.problem
-        return self.sandbox
+        return self.sandbox, None
 
-    def release(self, sandbox):
+    def release(self, sandbox, session):
         self.released.append(sandbox)
+        return "fake-token"
 
     def stats(self):
         return {"ready": 1}
@@ -52,8 +55,9 @@ class FakePool:
     def versions(self):
         return {"numpy": "2.4.6", "scikit-image": "0.26.0"}
 
-    def wake(self):
-        pass
+    def health(self, engine_answers):
+        return {"image_id": self.image_id, "pool": self.stats(), "sessions": {"live": 0},
+                "versions": self.versions()}, None
 
 
 class FakeDocker:
@@ -166,7 +170,8 @@ def test_hardening_is_complete():
     tmp = host["Tmpfs"]["/tmp"].split(",")
     assert {"rw", "nosuid", "nodev", "noexec", "size=24m"} <= set(tmp), tmp
     limits = {u["Name"]: (u["Soft"], u["Hard"]) for u in host["Ulimits"]}
-    assert limits == {"fsize": (3 * 1024 * 1024,) * 2, "nofile": (99, 99), "core": (0, 0)}
+    assert limits == {"fsize": (3 * 1024 * 1024,) * 2, "nofile": (99, 99), "core": (0, 0),
+                      "msgqueue": (0, 0)}  # POSIX message queues refused
     assert not host.get("Binds") and not host.get("Mounts") and not host.get("Devices")
 
 

@@ -144,8 +144,8 @@ def test_exception_shows_traceback_under_the_failing_cell(reader: Reader):
 def test_live_output_and_stop(reader: Reader, site_service):
     r = reader
     owner = site_service.owner
-    ready_before = set(containers(owner))
-    assert len(ready_before) == 2
+    sessions_before = site_service.health()[1]["sessions"]["live"]  # earlier tests' tabs
+    assert len(containers(owner)) == 2 + sessions_before
     r.open()
     r.edit(0, "import time\nprint('tick', flush=True)\nwhile True: time.sleep(0.1)")
     run = r.button("Run")
@@ -177,11 +177,20 @@ def test_live_output_and_stop(reader: Reader, site_service):
     for i in (1, 2):
         assert "Not run (the run was stopped)" in r.run_output(i).inner_text()
 
-    # The container that ran the loop is gone; only the pool's ready ones are left.
+    # Stop killed the run, not the tab's session: its container stays, the token is kept
+    # for the tab, and the next Run goes to the same sandbox (the token comes back).
     site_service.wait_idle(timeout=30)
-    left = set(containers(owner))
-    assert len(left) <= 2
-    assert ready_before - left, "the container that was stopped is still there"
+    token = r.page.evaluate("sessionStorage.getItem('livegallery-session')")
+    live = site_service.health()[1]["sessions"]["live"]
+    assert token and live == sessions_before + 1
+    assert len(containers(owner)) == 2 + live  # the pool refilled; nothing else left
+    r.button("Run").click()
+    r.page.wait_for_function(
+        """() => (document.querySelector('div.livegallery-run-output[data-livegallery-cell="0"]')
+                  ?.textContent || '').includes('tick')""", timeout=10_000)
+    r.button("Stop").click()
+    assert r.wait_state("done", "error", "idle", timeout=10) == "error"
+    assert r.page.evaluate("sessionStorage.getItem('livegallery-session')") == token
     assert r.errors == []
 
 

@@ -18,52 +18,62 @@ from .service import Service, containers
 pytestmark = pytest.mark.docker
 
 
+@pytest.fixture(scope="module")
+def pool_service():
+    """The pool alone (sessions off): every run takes a fresh container, so what the pool
+    does with each one is visible. tests/test_sessions.py covers sessions."""
+    service = Service(image=IMAGE, pool_size=2, timeout=5, max_sessions=0)
+    service.start()
+    yield service
+    service.stop()
+
+
 def docker(*args: str) -> str:
     return subprocess.run(["docker", *args], capture_output=True, text=True, check=True).stdout
 
 
-def test_each_container_serves_one_run_and_the_pool_refills(warm_service):
-    warm_service.wait_idle()
-    owner = warm_service.owner
+def test_each_container_serves_one_run_and_the_pool_refills(pool_service):
+    pool_service.wait_idle()
+    owner = pool_service.owner
     for _ in range(3):
         before = set(containers(owner))
-        status, body = warm_service.run(code="import os\nprint(os.getpid())")
+        status, body = pool_service.run(code="import os\nprint(os.getpid())")
         assert status == 200 and body["ok"]
-        warm_service.wait_idle()
+        pool_service.wait_idle()
         after = set(containers(owner))
         assert len(before - after) == 1  # the container that ran is gone for good
         assert len(after) == 2 and len(after - before) == 1  # and was replaced
 
 
-def test_health_reports_pool_and_image(warm_service):
-    status, body = warm_service.health()
+def test_health_reports_pool_and_image(pool_service):
+    status, body = pool_service.health()
     assert status == 200
-    assert body["image"] == warm_service.settings.get("image")
+    assert body["image"] == pool_service.settings.get("image")
     assert body["image_id"] == docker("image", "inspect", "-f", "{{.Id}}", body["image"]).strip()
     assert set(body["pool"]) >= {"ready", "starting", "in_use", "size"}
     assert body["limits"]["timeout"] == 5
 
 
-def test_dead_pool_container_is_replaced(warm_service):
-    warm_service.wait_idle()
-    victim = containers(warm_service.owner)[0]
+def test_dead_pool_container_is_replaced(pool_service):
+    pool_service.wait_idle()
+    victim = containers(pool_service.owner)[0]
     docker("kill", victim)
-    warm_service.wait_until(lambda: victim not in containers(warm_service.owner), 15,
+    pool_service.wait_until(lambda: victim not in containers(pool_service.owner), 15,
                             "the dead container to be removed")
-    warm_service.wait_idle()
-    assert warm_service.run(code="print('fine')")[1]["cells"][0]["stdout"] == "fine\n"
+    pool_service.wait_idle()
+    assert pool_service.run(code="print('fine')")[1]["cells"][0]["stdout"] == "fine\n"
 
 
-def test_hung_pool_container_is_replaced_without_losing_the_run(warm_service):
-    warm_service.wait_idle()
-    hung = containers(warm_service.owner)
+def test_hung_pool_container_is_replaced_without_losing_the_run(pool_service):
+    pool_service.wait_idle()
+    hung = containers(pool_service.owner)
     for container in hung:
         docker("pause", container)
-    status, body = warm_service.run(code="print('fine')")
+    status, body = pool_service.run(code="print('fine')")
     assert status == 200 and body["ok"], body
     assert body["cells"][0]["stdout"] == "fine\n"
-    warm_service.wait_idle(timeout=30)
-    assert not set(hung) & set(containers(warm_service.owner))
+    pool_service.wait_idle(timeout=30)
+    assert not set(hung) & set(containers(pool_service.owner))
 
 
 def test_docker_going_away_gives_503_and_the_service_recovers(tmp_path):
@@ -181,5 +191,20 @@ def test_a_module_that_cannot_be_preloaded_does_not_break_the_pool():
         service.start()
         status, body = service.run(code="import numpy\nprint(numpy.arange(3).sum())")
         assert status == 200 and body["cells"][0]["stdout"] == "3\n"
+    finally:
+        assert service.stop() == 0
+
+
+def test_an_image_docker_refuses_is_a_clear_503_not_a_500():
+    # Docker answers 400 for an invalid reference; that problem used to escape as a 500.
+    service = Service(image="Not-A-Valid:Reference", pool_size=1)
+    service.start(wait_ready=False)
+    try:
+        status, body = service.wait_until(
+            lambda: (r := service.run(code="print(1)"))[0] != 200 and r, 15, "a refusal")
+        assert status == 503 and body["error"]["kind"] == "sandbox_unavailable", body
+        assert "Docker refused" in body["error"]["message"]
+        status, body = service.health()
+        assert status == 503 and "Docker refused" in body["error"]["message"]
     finally:
         assert service.stop() == 0

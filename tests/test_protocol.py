@@ -124,10 +124,9 @@ def test_html_bytes_are_capped_per_run():
 
 async def test_event_lines_split_across_chunks_are_joined():
     """The attach stream cuts lines anywhere; a megabyte html event arrives whole."""
-    import asyncio
     from types import SimpleNamespace
 
-    from livegallery.backend.executor import Sandbox
+    from livegallery.backend.events import EventStream
 
     big = line({"type": "html", "cell": 0, "data": "x" * 1_000_000}) + b"\n"
     data = line({"type": "ready"}) + b"\n" + big + b"junk\n"
@@ -137,9 +136,9 @@ async def test_event_lines_split_across_chunks_are_joined():
         async def read_out(self):
             return SimpleNamespace(stream=1, data=chunks.pop(0)) if chunks else None
 
-    sandbox = Sandbox.__new__(Sandbox)
-    sandbox.id, sandbox.settings, sandbox.stream = "x" * 12, Settings(), Stream()
-    sandbox._events, sandbox._stderr_tail, sandbox.alive = asyncio.Queue(), b"", True
-    await sandbox._read()
-    events = [sandbox._events.get_nowait() for _ in range(sandbox._events.qsize())]
+    ended = []
+    stream = EventStream(Stream(), 10 * len(data), "x" * 12, lambda: ended.append(True))
+    await stream.task
+    events = [stream.queue.get_nowait() for _ in range(stream.queue.qsize())]
+    assert ended == [True]
     assert events[:3] == [p.Ready(), p.Html(0, "x" * 1_000_000), p.Raw(b"junk\n")]

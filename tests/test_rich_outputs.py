@@ -92,8 +92,10 @@ def test_figure_before_the_html_repr_of_the_same_cell(rich_service):
     got = asyncio.run(events())
     assert [e["type"] for e in got] == ["image", "html", "cell_done", "done"]
     assert got[1] == {"type": "html", "cell": 0, "data": "<p>after the figure</p>"}
+    assert isinstance(got[-1]["result"]["session"], str)  # the reader's session token
     assert got[-1]["result"] == {"ok": True, "error": None, "cells_reported": 1,
-                                 "duration_ms": got[-1]["result"]["duration_ms"]}
+                                 "duration_ms": got[-1]["result"]["duration_ms"],
+                                 "session": got[-1]["result"]["session"]}
 
 
 def test_animation_is_javascript_html_not_a_still(rich_service):

@@ -47,7 +47,7 @@ async def test_events_stream_in_order_and_done_matches_post(warm_service):
     assert events[0]["data"] == "a\n" and events[3]["mime"] == "image/png"
     result = events[-1]["result"]
     status, posted = warm_service.run(cells)
-    assert set(result) == set(posted) == {"ok", "cells", "error", "duration_ms"}
+    assert set(result) == set(posted) == {"ok", "cells", "error", "duration_ms", "session"}
 
     def strip(r):
         return [(c["stdout"], c["stderr"], len(c["images"])) for c in r["cells"]]
@@ -81,11 +81,13 @@ async def test_stop_kills_the_run(warm_service):
     assert result["error"]["kind"] == "stopped" and result["error"]["cell"] == 0
     assert result["cells"][0]["stdout"] == "go\n"
     assert result["duration_ms"] < warm_service.settings["timeout"] * 1000
+    assert result["session"]  # Stop kills the run, not the reader's session
     warm_service.wait_idle()
-    assert len(containers(owner)) == warm_service.health()[1]["pool"]["ready"]
+    health = warm_service.health()[1]
+    assert len(containers(owner)) == health["pool"]["ready"] + health["sessions"]["live"]
 
 
-async def test_disconnect_kills_the_container(warm_service):
+async def test_disconnect_kills_the_run_and_its_container(warm_service):
     owner = warm_service.owner
     timeout = warm_service.settings["timeout"]
     # The run names its container: the host name of a container is its short id.
@@ -104,7 +106,8 @@ async def test_disconnect_kills_the_container(warm_service):
     took = time.monotonic() - started
     assert took < timeout / 2, f"the container went {took:.1f} s after the disconnect"
     warm_service.wait_idle()
-    assert len(containers(owner)) == warm_service.health()[1]["pool"]["ready"]
+    health = warm_service.health()[1]  # its token never reached anyone: no session kept
+    assert len(containers(owner)) == health["pool"]["ready"] + health["sessions"]["live"]
 
 
 async def test_bad_first_message_gets_an_error_event(warm_service):

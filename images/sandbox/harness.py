@@ -1,16 +1,18 @@
 """Run gallery cells inside the sandbox, the way sphinx-gallery runs them at build time.
 
-Protocol (one container serves exactly one run):
+Protocol (one container serves one reader's runs, one at a time; see forkserver.py):
 
-1. At start the harness imports the modules named in ``LIVEGALLERY_PRELOAD``
-   (comma-separated), warms matplotlib up, and writes
-   ``{"type": "ready", "versions": {distribution: version}}`` (the installed packages).
+1. At start the harness (PID 1) imports the modules named in ``LIVEGALLERY_PRELOAD``
+   (comma-separated), warms matplotlib up, and writes ``{"type": "ready", "reusable":
+   true, "versions": {distribution: version}}`` (``reusable``: it serves many runs; a
+   harness without it serves one; ``versions``: the installed packages).
 2. It reads one JSON line from stdin: ``{"cells": ["<python>", ...], "files": {...}}``
    and answers ``{"type": "started"}`` at once. The optional ``files`` (``"helper.py":
-   "<python>"``) are written to a fresh private folder added to ``sys.path``, as
-   sphinx-gallery adds the example's own folder.
-3. It runs the cells in order in one namespace and writes events as they happen, one
-   JSON object per line on its private copy of the container's stdout::
+   "<python>"``) are written by the run's child to a fresh private folder under /tmp
+   added to ``sys.path``, as sphinx-gallery adds the example's own folder.
+3. A child forked from PID 1 runs the cells in order in one fresh namespace and writes
+   events as they happen, one JSON object per line on the container's stdout (relayed
+   by PID 1)::
 
      {"type": "stdout"|"stderr", "cell": i, "data": str}
      {"type": "image", "cell": i, "mime": "image/png", "data": "<base64>"}
@@ -20,9 +22,15 @@ Protocol (one container serves exactly one run):
       "traceback": str}
      {"type": "done"}
 
+   While it runs, a ``{"type": "stop"}`` line on stdin kills it.
+4. When the child has ended, PID 1 kills every other process, empties ``/tmp`` and
+   writes the control line ``!{"type": "ended", "stopped": bool, "memory": bool,
+   "code": int | "signal": int}``; then it reads the next request (back to 2). Lines
+   from a run never start with ``!``: only PID 1 can end a run. EOF on stdin ends it.
+
 File descriptor 1 is pointed at stderr before user code runs, so bytes written straight to
 fd 1 (C extensions, subprocesses) cannot corrupt the event stream; the service reports
-such raw bytes as stderr of the running cell.
+such raw bytes as stderr of the running cell. Processes a run forks never report events.
 
 After a cell's text come its figures (PNG images, animations and plotly figures as html),
 then the html repr of its trailing expression: livegallery_display.py captures them as
@@ -31,6 +39,7 @@ sphinx-gallery does. An output over its cap becomes a stderr note; the run goes 
 
 import ast
 import codeop
+import functools
 import gc
 import importlib
 import io
@@ -46,6 +55,7 @@ import traceback
 import types
 import warnings
 
+import forkserver
 import livegallery_display as display
 
 MAIN_PID = os.getpid()
@@ -99,11 +109,13 @@ class EventStream(io.TextIOBase):
 
 
 def prepare_matplotlib_cache():
-    """Point matplotlib at a writable copy of the font cache built into the image."""
+    """Point matplotlib at a writable copy of the font cache built into the image (again
+    after each run: emptying /tmp removes it)."""
     source = os.environ.get("LIVEGALLERY_MPL_CACHE")
-    if not source or "MPLCONFIGDIR" in os.environ or not os.path.isdir(source):
-        return
     target = os.path.join(os.environ.get("TMPDIR", "/tmp"), ".matplotlib")
+    if not source or os.environ.get("MPLCONFIGDIR", target) != target \
+            or not os.path.isdir(source):
+        return
     try:
         shutil.copytree(source, target, dirs_exist_ok=True)
         os.environ["MPLCONFIGDIR"] = target
@@ -289,18 +301,36 @@ class CellRunner:
             emit({**event, "cell": index})
 
 
-def read_request():
-    line = sys.stdin.buffer.readline()
-    if not line:
-        raise SystemExit(0)  # the service closed stdin without a run: nothing to do
-    request = json.loads(line)
-    cells = request["cells"]
-    if not isinstance(cells, list) or not all(isinstance(c, str) for c in cells):
-        raise ValueError("cells must be a list of strings")
-    files = request.get("files") or {}
-    if not isinstance(files, dict) or not all(isinstance(v, str) for v in files.values()):
-        raise ValueError("files must map names to strings")
-    return cells, files
+def read_request(requests):
+    """The next run's cells and helper files; None when the service closed stdin."""
+    while (line := requests.readline()) is not None:
+        request = json.loads(line)
+        if request.get("type") == "stop":
+            continue  # a stop that arrived just after its run ended
+        cells = request["cells"]
+        if not isinstance(cells, list) or not all(isinstance(c, str) for c in cells):
+            raise ValueError("cells must be a list of strings")
+        files = request.get("files") or {}
+        if not isinstance(files, dict) or not all(isinstance(v, str) for v in files.values()):
+            raise ValueError("files must map names to strings")
+        return cells, files
+    return None
+
+
+def run_in_child(cells, files, event_fd):
+    """The forked child: run the cells, report on ``event_fd`` (PID 1 relays it)."""
+    global MAIN_PID
+    MAIN_PID = os.getpid()
+    os.dup2(event_fd, _PROTO_FD)  # the container's stdout stays PID 1's alone
+    os.close(event_fd)
+    # In the child: its folder lives in /tmp, which PID 1 empties after the run.
+    install_files(files)
+    streams = (EventStream("stdout"), EventStream("stderr"))
+    sys.stdout, sys.stderr = streams
+    sys.stdin = io.StringIO("")  # user code must not read the protocol channel
+    CellRunner(streams).run(cells)
+    emit({"type": "done"})
+    os._exit(0)
 
 
 def main():
@@ -308,20 +338,20 @@ def main():
     prepare_matplotlib_cache()
     use_data_dir()
     preload(os.environ.get("LIVEGALLERY_PRELOAD", ""))
+    silence_show()
     # Move the preloaded modules' objects out of the collector's reach: otherwise the
     # first full collection (~50 ms on that heap) lands in the reader's code.
     gc.collect()
     gc.freeze()
-    emit({"type": "ready", "versions": installed_versions()})
-    cells, files = read_request()
-    emit({"type": "started"})  # tells the service this sandbox is alive and took the run
-    install_files(files)
-    streams = (EventStream("stdout"), EventStream("stderr"))
-    sys.stdout, sys.stderr = streams
-    sys.stdin = io.StringIO("")  # user code must not read the protocol channel
-    silence_show()
-    CellRunner(streams).run(cells)
-    emit({"type": "done"})
+    forkserver.harden_pid1()
+    emit({"type": "ready", "reusable": True,  # serves many runs (older harnesses: one)
+          "versions": installed_versions()})
+    requests = forkserver.LineReader(0)
+    while (request := read_request(requests)) is not None:
+        emit({"type": "started"})  # tells the service this sandbox is alive and took the run
+        if not forkserver.serve_one(functools.partial(run_in_child, *request), requests,
+                                    _PROTO_FD, prepare_matplotlib_cache):
+            break
 
 
 if __name__ == "__main__":

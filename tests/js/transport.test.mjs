@@ -163,3 +163,24 @@ test('HTTP fallback: network error, timeout, stop, unreadable body', async () =>
   const outcome = await runCells(['x'], { urls: URLS, timeoutMs: 1000, WebSocketImpl: null, fetchImpl: garbled });
   assert.equal(outcome.failure.type, 'protocol');
 });
+
+test('a session token goes back as query parameter and in the body, over both transports', async () => {
+  const token = 'node-1.Ab_c-9';
+  const WS = fakeSocket((ws) => { ws.open(); ws.emit({ type: 'done', result: { ...OK, session: token } }); });
+  const outcome = await runCells(['x'], { urls: URLS, session: token, timeoutMs: 1000, WebSocketImpl: WS, fetchImpl: noFetch });
+  assert.equal(outcome.result.session, token);
+  assert.equal(WS.last.url, `${URLS.stream}?session=${token}`);
+  assert.deepEqual(WS.last.sent, [{ cells: ['x'], done: 'summary', session: token }]);
+
+  const fetchImpl = fakeFetch(() => response(200, OK));
+  await runCells(['y'], { urls: { run: 'http://h/api/v1/run?x=1' }, session: 'a b', timeoutMs: 1000, WebSocketImpl: null, fetchImpl });
+  assert.equal(fetchImpl.calls[0].url, 'http://h/api/v1/run?x=1&session=a%20b');
+  assert.deepEqual(JSON.parse(fetchImpl.calls[0].init.body), { cells: ['y'], session: 'a b' });
+});
+
+test('without a session nothing is added', async () => {
+  const fetchImpl = fakeFetch(() => response(200, OK));
+  await runCells(['y'], { urls: URLS, session: null, timeoutMs: 1000, WebSocketImpl: null, fetchImpl });
+  assert.equal(fetchImpl.calls[0].url, URLS.run);
+  assert.deepEqual(JSON.parse(fetchImpl.calls[0].init.body), { cells: ['y'] });
+});
