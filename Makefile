@@ -78,7 +78,7 @@ lint: venv
 
 test: lint gallery-venv node image browser nginx
 	node --test tests/js/
-	LIVEGALLERY_IMAGE=$(IMAGE) $(VENV)/bin/pytest -q
+	LIVEGALLERY_IMAGE=$(IMAGE) $(VENV)/bin/pytest -q -rs $(PYTEST_ARGS)
 
 # Debian's nginx for the config tests (never started as a system service).
 nginx:

@@ -96,6 +96,18 @@ def difference(expected: list[Shown], got: list[Shown]) -> str | None:
     return None
 
 
+def counts_difference(expected: list[Shown], got: list[Shown]) -> str | None:
+    """Why the cells' figures or HTML outputs differ (text aside), or None."""
+    if len(expected) != len(got):
+        return f"{len(got)} cells shown, sphinx-gallery shows {len(expected)}"
+    for index, (want, have) in enumerate(zip(expected, got, strict=True)):
+        if want.figures != have.figures:
+            return f"cell {index}: {have.figures} figures, sphinx-gallery shows {want.figures}"
+        if have.html is not None and want.html != have.html:
+            return f"cell {index}: {have.html} HTML outputs, sphinx-gallery shows {want.html}"
+    return None
+
+
 def html_not_compared(expected: list[Shown], got: list[Shown]) -> bool:
     """True when sphinx-gallery shows HTML outputs the service could not report."""
     return any(w.html for w in expected) and any(h.html is None for h in got)

@@ -60,3 +60,23 @@ def test_subset_matches_sphinx_gallery(subset):
     # Not vacuous: the subset shows figures, and text in at least one cell.
     assert sum(o.figures for o in outcomes) >= 5
     assert any(shown.text for e in subset for shown in e.expected)
+
+
+def test_varies_only_when_two_service_runs_disagree_and_figures_match():
+    """The gallery check calls an example "varies" (run-dependent text such as a clock)
+    only when the service's own two runs differ and every figure count matches."""
+    from gallery_check.pages import Example
+    from gallery_check.runner import varies
+
+    from .fidelity_support import Shown
+
+    example = Example("x/plot_x", ["print(t)"], [Shown("took 1.5s", 1, 0)], "")
+
+    def cell(text, figures=1):
+        return {"stdout": text, "stderr": "", "images": [{}] * figures, "html": []}
+
+    assert varies(example, [cell("took 2.0s")], [cell("took 3.1s")]).startswith("run-dep")
+    # the same text twice: a real difference, never excused
+    assert varies(example, [cell("took 2.0s")], [cell("took 2.0s")]) is None
+    # a missing figure is a real difference even when the text varies
+    assert varies(example, [cell("took 2.0s", 0)], [cell("took 3.1s", 0)]) is None

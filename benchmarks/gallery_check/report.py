@@ -32,8 +32,10 @@ def rst_page(outcomes: list[Outcome], context: dict) -> str:
         "built by sphinx-gallery with the extension, then run cell by cell through the real "
         "service with its default settings; each cell's text lines, figures and HTML outputs "
         "are compared with sphinx-gallery's own run. Time is the whole request; peak memory "
-        "is the sandbox's cgroup peak. \"only numbers differ\" marks printed numbers that "
-        "come from a clock or from unseeded random noise, which no two runs share; "
+        "is the sandbox's cgroup peak. \"varies\": the example prints run-dependent text "
+        "(a clock, unseeded random noise): it was run twice and the service's two runs "
+        "differ from each other as from sphinx-gallery's, while every figure and HTML "
+        "output matches — no two builds of sphinx-gallery agree on such text either; "
         "\"needs data\" examples download a dataset and run when the service has it "
         "(setting ``data_dir``).", "",
         f"- Image: ``{context['image']}``; data directory: {context['data_dir'] or 'none'}",
