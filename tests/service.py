@@ -95,6 +95,16 @@ class Service:
                     and pool.get("ready", 0) >= size)
         self.wait_until(idle, timeout, "the service to be idle with no used container left")
 
+    def unaccounted(self) -> list[str]:
+        """This service's containers beyond its ready pool and its live reader sessions:
+        what a run left behind (empty when nothing was)."""
+        _, body = self.health()
+        pool = body.get("pool", {})
+        left = containers(pool.get("owner"))
+        kept = (pool.get("ready", 0) + pool.get("starting", 0)
+                + body.get("sessions", {}).get("live", 0))
+        return left[kept:] if len(left) > kept else []
+
     @staticmethod
     def wait_until(predicate, timeout: float, what: str):
         deadline = time.monotonic() + timeout

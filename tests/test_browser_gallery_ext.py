@@ -12,7 +12,7 @@ import pytest
 
 from .browser_support import Reader
 from .conftest import IMAGE
-from .service import ROOT, Service, containers
+from .service import ROOT, Service
 from .test_edge_cases import build
 
 # the browser fixture, where it lives today (conftest.py makes it global otherwise)
@@ -151,7 +151,6 @@ def test_backend_down_leaves_the_page_working(browser, service, tmp_path):
 def test_build_time_animation_is_hidden_after_a_run(browser, service, sandbox_versions, tmp_path):
     out = build_site(tmp_path, {})
     site = serve(out, service)
-    before = containers(site.owner)
     try:
         r = open_reader(browser, site, ANIMATION)
         animation = r.page.locator(".sphx-glr-animation")
@@ -166,6 +165,6 @@ def test_build_time_animation_is_hidden_after_a_run(browser, service, sandbox_ve
         assert live.count() == 1
         assert page_errors(r) == []
         site.wait_idle()
-        assert containers(site.owner) == before
+        assert site.unaccounted() == []
     finally:
         site.stop()

@@ -7,7 +7,6 @@ import json
 
 import pytest
 
-from .service import containers
 from .test_edge_cases import build, config_of, page
 from .test_sphinxext import cells_of, outputs_of, parse
 
@@ -54,11 +53,10 @@ def test_cells_run_as_sphinx_gallery_ran_them(site, warm_service, example):
 
 
 def test_the_helper_module_page_runs_with_its_own_helper(site, cold_service):
-    before = containers(cold_service.owner)
     path = page(site, "examples/local_module.py")
     cells = [source for _, source in cells_of(parse(path))] + ["print(N)"]
     raw = json.dumps({"cells": cells, "files": config_of(path)["files"]}).encode()
     status, body = cold_service.run(raw=raw)
     assert status == 200 and body["ok"] and body["cells"][-1]["stdout"] == "1000\n", body
     cold_service.wait_idle()
-    assert containers(cold_service.owner) == before
+    assert cold_service.unaccounted() == []

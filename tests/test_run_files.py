@@ -8,7 +8,6 @@ import json
 import aiohttp
 import pytest
 
-from .service import containers
 from .test_stream import collect, ws_url
 
 pytestmark = pytest.mark.docker
@@ -28,12 +27,11 @@ def run_with(service, cells, files):
 
 def test_a_run_with_files_imports_them(cold_service):
     cold_service.wait_idle()
-    before = containers(cold_service.owner)
     status, body = run_with(cold_service, CELLS, HELPERS)
     assert status == 200 and body["ok"], body
     assert [c["stdout"] for c in body["cells"]] == ["1000\n", "True\n"]
     cold_service.wait_idle()
-    assert containers(cold_service.owner) == before  # the run's container is gone
+    assert cold_service.unaccounted() == []  # gone, or kept as the reader's session
 
 
 def test_without_files_the_helper_is_missing(cold_service):
@@ -54,13 +52,12 @@ async def test_files_over_the_websocket(warm_service):
                                    {"x.pth": ""}, {"x.py": None}])
 def test_bad_files_get_a_clear_400_and_no_sandbox(cold_service, files):
     cold_service.wait_idle()  # an earlier run's container is gone
-    before = containers(cold_service.owner)
     status, body = run_with(cold_service, ["print(1)"], files)
     assert status == 400 and body["error"]["kind"] == "bad_request", body
     assert '"files"' in body["error"]["message"]
     status, health = cold_service.health()
     assert status == 200 and health["pool"]["in_use"] == 0
-    assert containers(cold_service.owner) == before
+    assert cold_service.unaccounted() == []
 
 
 def test_files_count_towards_the_body_limit(cold_service):

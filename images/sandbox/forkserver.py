@@ -11,13 +11,15 @@ Why PID 1 cannot be touched by the runs:
 * it is non-dumpable (``PR_SET_DUMPABLE 0``): without CAP_SYS_PTRACE no process may
   ptrace it or open ``/proc/1/mem``, ``/proc/1/fd`` or ``/proc/1/environ``;
 * as the init of its PID namespace the kernel drops every signal from inside the
-  namespace for which it has no handler, and it keeps none (SIGINT is ignored);
+  namespace for which it has no handler, and it keeps none (SIGINT is ignored; only
+  under gVisor, which lacks pidfds, a SIGCHLD handler that just wakes its loop);
 * a child's events reach the service through a pipe that PID 1 relays, with lines that
   start with ``!`` escaped: only PID 1 can write the ``!`` control lines, so a child
   cannot forge the end of its run.
 """
 
 import collections
+import contextlib
 import ctypes
 import json
 import os
@@ -39,6 +41,54 @@ def harden_pid1():
     if libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0:
         raise OSError(ctypes.get_errno(), "prctl(PR_SET_DUMPABLE, 0) failed")
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    ChildExit.setup()
+
+
+class ChildExit:
+    """A file descriptor that turns readable when the run's child may have ended.
+
+    A pidfd where the kernel has one. gVisor's Sentry (runtime runsc) has no
+    pidfd_open, so there a SIGCHLD handler writes to a wake-up pipe instead. A child
+    sending PID 1 a SIGCHLD of its own only wakes the loop: ``poll`` asks the kernel."""
+
+    _wake_fd = None  # the read end of the SIGCHLD pipe, when pidfds are missing
+
+    @classmethod
+    def setup(cls):
+        try:
+            os.close(os.pidfd_open(os.getpid()))
+        except OSError:
+            read_fd, write_fd = os.pipe()
+            os.set_blocking(read_fd, False)
+            os.set_blocking(write_fd, False)
+            signal.signal(signal.SIGCHLD, lambda *_: None)  # a handler: it is delivered
+            signal.set_wakeup_fd(write_fd)
+            cls._wake_fd = read_fd
+
+    @classmethod
+    def in_child(cls):
+        """The forked child gets the default SIGCHLD and no wake-up pipe."""
+        if cls._wake_fd is not None:
+            signal.set_wakeup_fd(-1)
+            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+
+    def __init__(self, pid):
+        self.pid = pid
+        self.fd = self._wake_fd if self._wake_fd is not None else os.pidfd_open(pid)
+
+    def poll(self):
+        """The child's wait status once it has ended, else None."""
+        if self.fd == self._wake_fd:
+            with contextlib.suppress(BlockingIOError):
+                while os.read(self.fd, 512):
+                    pass
+            done, status = os.waitpid(self.pid, os.WNOHANG)
+            return status if done else None
+        return os.waitpid(self.pid, 0)[1]
+
+    def close(self):
+        if self.fd != self._wake_fd:
+            os.close(self.fd)
 
 
 def write_all(fd, data):
@@ -179,12 +229,12 @@ class Outcome:
         return event
 
 
-def supervise(pid, pidfd, relay_fd, relay, requests):
+def supervise(pid, child_exit, relay_fd, relay, requests):
     """Relay the child's events until it exits; a ``stop`` line kills it.
 
     Returns the Outcome, or None when the service closed stdin (time to exit)."""
     outcome = Outcome()
-    watch = [pidfd, relay_fd, requests.fd]
+    watch = [child_exit.fd, relay_fd, requests.fd]
     while outcome.status is None:
         ready = select.select(watch, [], [])[0]
         if relay_fd in ready:
@@ -202,8 +252,8 @@ def supervise(pid, pidfd, relay_fd, relay, requests):
             if requests.take_stop() and not outcome.stopped:
                 os.kill(pid, signal.SIGKILL)
                 outcome.stopped = True
-        if pidfd in ready:
-            outcome.status = os.waitpid(pid, 0)[1]
+        if child_exit.fd in ready:
+            outcome.status = child_exit.poll()
     kill_all_but_me()
     while data := os.read(relay_fd, 65536):  # every writer is dead: drain to EOF
         relay.forward(data)
@@ -223,16 +273,17 @@ def serve_one(run_child, requests, out_fd, after_cleanup):
             os.dup2(null, 0)  # the request channel stays PID 1's alone
             os.close(null)
             signal.signal(signal.SIGINT, signal.default_int_handler)
+            ChildExit.in_child()
             ctypes.CDLL(None).prctl(PR_SET_DUMPABLE, 1, 0, 0, 0)
             run_child(relay_w)
         finally:
             os._exit(70)
     os.close(relay_w)
-    pidfd = os.pidfd_open(pid)
+    child_exit = ChildExit(pid)
     try:
-        outcome = supervise(pid, pidfd, relay_r, Relay(out_fd), requests)
+        outcome = supervise(pid, child_exit, relay_r, Relay(out_fd), requests)
     finally:
-        os.close(pidfd)
+        child_exit.close()
         os.close(relay_r)
     kills_after = oom_kills()
     killed = outcome.status is not None and os.WIFSIGNALED(outcome.status) \
