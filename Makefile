@@ -102,7 +102,7 @@ gvisor: docker
 
 test-gvisor: venv image gvisor
 	LIVEGALLERY_RUNTIME=runsc LIVEGALLERY_IMAGE=$(IMAGE) $(VENV)/bin/pytest -q \
-	  tests/test_sandbox_limits.py tests/test_sessions.py tests/test_gvisor.py
+	  tests/test_sandbox_limits.py tests/test_gvisor.py
 
 bench-runtime: venv image gvisor
 	$(PY) benchmarks/runtime_cost.py --image $(IMAGE)

@@ -93,7 +93,7 @@ def warm_service():
 def cold_service():
     """No pool: every run gets a container of its own, so a test can check that exactly
     the containers it caused are gone afterwards. Short limits keep hostile tests quick."""
-    with Service(image=IMAGE, pool_size=0, preload="", timeout=4) as service:
+    with Service(image=IMAGE, pool_size=0, preload="", timeout=4, memory_mb=512) as service:
         yield service
 
 

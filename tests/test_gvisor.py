@@ -61,3 +61,15 @@ def test_an_unknown_runtime_is_a_clear_error_and_the_service_stays_up():
         assert containers(service.owner) == []
     finally:
         service.stop()
+
+
+def test_under_runsc_each_run_gets_a_fresh_sandbox(gvisor_service):
+    """gVisor lists no System V IPC and ignores the msgqueue ulimit, so the harness cannot
+    prove a run left nothing behind: it says it is not reusable and sessions stay off."""
+    where = "import socket; print(socket.gethostname())"
+    status, first = gvisor_service.run(code=where)
+    assert status == 200 and first["ok"], first
+    assert "session" not in first
+    status, second = gvisor_service.run(code=where, session="forged-or-old")
+    assert status == 200 and second["ok"], second
+    assert second["cells"][0]["stdout"] != first["cells"][0]["stdout"]

@@ -11,8 +11,9 @@ Why PID 1 cannot be touched by the runs:
 * it is non-dumpable (``PR_SET_DUMPABLE 0``): without CAP_SYS_PTRACE no process may
   ptrace it or open ``/proc/1/mem``, ``/proc/1/fd`` or ``/proc/1/environ``;
 * as the init of its PID namespace the kernel drops every signal from inside the
-  namespace for which it has no handler, and it keeps none (SIGINT is ignored; only
-  under gVisor, which lacks pidfds, a SIGCHLD handler that just wakes its loop);
+  namespace for which it has no handler, and it keeps none: it ignores every signal it
+  can (gVisor does deliver them to init); only under gVisor, which lacks pidfds, a
+  SIGCHLD handler just wakes its loop;
 * a child's events reach the service through a pipe that PID 1 relays, with lines that
   start with ``!`` escaped: only PID 1 can write the ``!`` control lines, so a child
   cannot forge the end of its run.
@@ -40,8 +41,29 @@ def harden_pid1():
     libc = ctypes.CDLL(None, use_errno=True)
     if libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0:
         raise OSError(ctypes.get_errno(), "prctl(PR_SET_DUMPABLE, 0) failed")
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # Linux drops a signal to a namespace's init that has no handler, but gVisor's
+    # Sentry delivers it (a child's SIGTERM ended PID 1 there): ignore them all outright.
+    for signum in _CATCHABLE:
+        with contextlib.suppress(OSError, ValueError):  # the C library's own signals
+            _PYTHON_DISPOSITIONS[signum] = signal.getsignal(signum)
+            signal.signal(signum, signal.SIG_IGN)
     ChildExit.setup()
+
+
+#: Every signal a process may ignore (SIGKILL and SIGSTOP cannot be), but SIGCHLD:
+#: ignoring it would make the kernel reap the children before PID 1 can wait for them.
+_CATCHABLE = sorted(signal.valid_signals()
+                    - {signal.SIGKILL, signal.SIGSTOP, signal.SIGCHLD})
+#: Python's own dispositions (SIGINT raises KeyboardInterrupt, SIGPIPE ignored, ...),
+#: given back to each run's child.
+_PYTHON_DISPOSITIONS = {}
+
+
+def restore_signals():
+    """In the run's child: the signal dispositions of a plain Python process."""
+    for signum, disposition in _PYTHON_DISPOSITIONS.items():
+        with contextlib.suppress(OSError, ValueError, TypeError):
+            signal.signal(signum, disposition if disposition is not None else signal.SIG_DFL)
 
 
 class ChildExit:
@@ -194,6 +216,23 @@ def empty_dir(path):
             pass
 
 
+def can_clean_ipc():
+    """Whether what outlives a run's processes can be found and removed here: System V
+    IPC is listed in /proc/sysvipc, and POSIX message queues (which cannot be listed
+    without an mqueue mount) are refused by the msgqueue ulimit. gVisor has neither, so
+    there every sandbox serves one run (its harness says it is not reusable)."""
+    if not all(os.path.exists(f"/proc/sysvipc/{kind}") for kind in ("shm", "msg", "sem")):
+        return False
+    libc = ctypes.CDLL(None, use_errno=True)
+    name = b"/livegallery-probe"
+    queue = libc.mq_open(name, 0o100 | 0o200 | 2, 0o600, None)  # O_CREAT|O_EXCL|O_RDWR
+    if queue == -1:
+        return True
+    libc.mq_close(queue)
+    libc.mq_unlink(name)
+    return False
+
+
 def remove_sysv_ipc():
     """Shared memory, message queues and semaphores outlive processes: remove them."""
     libc = ctypes.CDLL(None, use_errno=True)
@@ -272,8 +311,8 @@ def serve_one(run_child, requests, out_fd, after_cleanup):
             null = os.open(os.devnull, os.O_RDONLY)
             os.dup2(null, 0)  # the request channel stays PID 1's alone
             os.close(null)
-            signal.signal(signal.SIGINT, signal.default_int_handler)
             ChildExit.in_child()
+            restore_signals()
             ctypes.CDLL(None).prctl(PR_SET_DUMPABLE, 1, 0, 0, 0)
             run_child(relay_w)
         finally:

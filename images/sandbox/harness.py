@@ -344,7 +344,9 @@ def main():
     gc.collect()
     gc.freeze()
     forkserver.harden_pid1()
-    emit({"type": "ready", "reusable": True,  # serves many runs (older harnesses: one)
+    # reusable: serves many runs (older harnesses, and sandboxes whose cleanup cannot be
+    # complete, serve one)
+    emit({"type": "ready", "reusable": forkserver.can_clean_ipc(),
           "versions": installed_versions()})
     requests = forkserver.LineReader(0)
     while (request := read_request(requests)) is not None:
