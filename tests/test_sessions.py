@@ -135,6 +135,17 @@ def test_killing_pid1_at_worst_ends_the_session(service):
         assert first["ok"] and where(second) == where(first)
 
 
+def test_unseeded_randomness_differs_from_run_to_run(service):
+    """Runs fork from one pre-imported PID 1: numpy's global random state must not be
+    the same in every run (nor Python's random)."""
+    code = WHERE + "import random, numpy as np\nprint(np.random.random(), random.random())\n"
+    first = run(service, code)
+    second = run(service, code, first["session"])
+    assert where(first) == where(second)
+    a, b = (r["cells"][0]["stdout"].splitlines()[1].split() for r in (first, second))
+    assert a[0] != b[0] and a[1] != b[1], (a, b)
+
+
 def test_query_parameter_carries_the_token_too(service):
     first = run(service, WHERE)
     second = run(service, WHERE, query="?session=" + first["session"])

@@ -317,6 +317,15 @@ def read_request(requests):
     return None
 
 
+def reseed_numpy():
+    """Every child is forked from the same PID 1, so numpy's global random state would
+    repeat run after run (Python's own ``random`` reseeds itself at fork): unseeded noise
+    must differ between runs, as between two builds of the gallery."""
+    numpy = sys.modules.get("numpy")
+    if numpy is not None:
+        numpy.random.seed()
+
+
 def run_in_child(cells, files, event_fd):
     """The forked child: run the cells, report on ``event_fd`` (PID 1 relays it)."""
     global MAIN_PID
@@ -325,6 +334,7 @@ def run_in_child(cells, files, event_fd):
     os.close(event_fd)
     # In the child: its folder lives in /tmp, which PID 1 empties after the run.
     install_files(files)
+    reseed_numpy()
     streams = (EventStream("stdout"), EventStream("stderr"))
     sys.stdout, sys.stderr = streams
     sys.stdin = io.StringIO("")  # user code must not read the protocol channel
