@@ -12,21 +12,11 @@ import random
 import time
 
 import aiohttp
+from stats import pct  # benchmarks/ is on sys.path, as for this module
 
 #: Every curve uses the same seed: the same arrival times at the same rate, run to run.
 SEED = 20261122
 
-
-def pct(values: list[float], q: float) -> float | None:
-    """The q-th percentile (linear interpolation between closest ranks)."""
-    if not values:
-        return None
-    s = sorted(values)
-    k = (len(s) - 1) * q / 100
-    lo, hi = math.floor(k), math.ceil(k)
-    if math.isinf(s[hi]) or lo == hi:  # a 429 among them: no interpolation into infinity
-        return s[hi] if k > lo else s[lo]
-    return s[lo] + (s[hi] - s[lo]) * (k - lo)
 
 
 def arrivals(rate: float, duration: float, seed: int = SEED) -> list[float]:

@@ -13,6 +13,8 @@ def pct(values: list[float], q: float) -> float | None:
     s = sorted(values)
     k = (len(s) - 1) * q / 100
     lo, hi = math.floor(k), math.ceil(k)
+    if math.isinf(s[hi]) or lo == hi:  # a 429 counted as endless: no interpolating to it
+        return s[hi] if k > lo else s[lo]
     return s[lo] + (s[hi] - s[lo]) * (k - lo)
 
 

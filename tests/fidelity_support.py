@@ -75,11 +75,8 @@ def difference(expected: list[Shown], got: list[Shown]) -> str | None:
     if len(expected) != len(got):
         return f"{len(got)} cells shown, sphinx-gallery shows {len(expected)}"
     for index, (want, have) in enumerate(zip(expected, got, strict=True)):
-        if want.figures != have.figures:
-            return f"cell {index}: {have.figures} figures, sphinx-gallery shows {want.figures}"
-        if have.html is not None and want.html != have.html:
-            return (f"cell {index}: {have.html} HTML outputs, sphinx-gallery shows "
-                    f"{want.html}")
+        if why := _counts(index, want, have):
+            return why
         if have.html is None and want.html:
             # A service without HTML outputs shows a _repr_html_ object by its text repr:
             # every line sphinx-gallery shows must still be there.
@@ -101,10 +98,16 @@ def counts_difference(expected: list[Shown], got: list[Shown]) -> str | None:
     if len(expected) != len(got):
         return f"{len(got)} cells shown, sphinx-gallery shows {len(expected)}"
     for index, (want, have) in enumerate(zip(expected, got, strict=True)):
-        if want.figures != have.figures:
-            return f"cell {index}: {have.figures} figures, sphinx-gallery shows {want.figures}"
-        if have.html is not None and want.html != have.html:
-            return f"cell {index}: {have.html} HTML outputs, sphinx-gallery shows {want.html}"
+        if why := _counts(index, want, have):
+            return why
+    return None
+
+
+def _counts(index: int, want: Shown, have: Shown) -> str | None:
+    if want.figures != have.figures:
+        return f"cell {index}: {have.figures} figures, sphinx-gallery shows {want.figures}"
+    if have.html is not None and want.html != have.html:
+        return f"cell {index}: {have.html} HTML outputs, sphinx-gallery shows {want.html}"
     return None
 
 
