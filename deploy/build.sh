@@ -10,19 +10,7 @@ root=$(dirname "$here")
 sandbox=${SANDBOX_IMAGE:-livegallery-sandbox:latest}
 backend=${BACKEND_IMAGE:-livegallery-backend:latest}
 nginx=${NGINX_IMAGE:-livegallery-nginx:latest}
-registry_base=python:3.12-slim
-offline_base=livegallery-base:bookworm
 
-pick_base() {
-  if [ -n "${LIVEGALLERY_BASE:-}" ]; then echo "$LIVEGALLERY_BASE"; return; fi
-  if docker image inspect "$registry_base" >/dev/null 2>&1 \
-     || timeout 60 docker pull -q "$registry_base" >/dev/null 2>&1; then
-    echo "$registry_base"; return
-  fi
-  echo "==> no registry reachable: using the offline base $offline_base" >&2
-  "$root/images/make-offline-base.sh" "$offline_base" >&2
-  echo "$offline_base"
-}
 
 # build TAG CONTEXT_FILES...: a temporary context, rebuilt only when its hash changed.
 build() {
@@ -39,7 +27,7 @@ build() {
 }
 
 "$root/images/build.sh" "$sandbox"
-base=$(pick_base)
+base=$("$root/images/pick-base.sh")
 base_id=$(docker image inspect --format '{{.Id}}' "$base")
 work=$(mktemp -d /tmp/livegallery-deploy.XXXXXX)
 trap 'rm -rf "$work"' EXIT

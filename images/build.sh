@@ -18,8 +18,6 @@
 # packages (images/make-offline-base.sh).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-registry_base=python:3.12-slim
-offline_base=livegallery-base:bookworm
 requirements=$here/sandbox/requirements.txt
 from_env=""
 fetch_data=0
@@ -48,18 +46,8 @@ else
   cp "$requirements" "$context/requirements.txt"
 fi
 
-pick_base() {
-  if [ -n "${LIVEGALLERY_BASE:-}" ]; then echo "$LIVEGALLERY_BASE"; return; fi
-  if docker image inspect "$registry_base" >/dev/null 2>&1 \
-     || timeout 60 docker pull -q "$registry_base" >/dev/null 2>&1; then
-    echo "$registry_base"; return
-  fi
-  echo "==> no registry reachable: using the offline base $offline_base" >&2
-  "$here/make-offline-base.sh" "$offline_base" >&2
-  echo "$offline_base"
-}
 
-base=$(pick_base)
+base=$("$here/pick-base.sh")
 base_id=$(docker image inspect --format '{{.Id}}' "$base")
 recipe=$( (cd "$here/sandbox" && cat Dockerfile harness.py forkserver.py livegallery_display.py versions.py; \
            cat "$context/requirements.txt"; echo "$base_id fetch-data=$fetch_data") \

@@ -95,9 +95,10 @@ class Reader:
 
     # -- what a reader does --
 
-    def edit(self, i: int, code: str, *, via_button: bool = False) -> None:
+    def edit(self, i: int, code: str, *, via_button: bool = False, paste: bool = False) -> None:
         """Open cell i's editor (clicking the code, or its Edit button), then replace its
-        code by typing: select all, and type the new code key by key."""
+        code by typing: select all, and type the new code key by key (or, with ``paste``,
+        insert it at once as a paste does: no auto-closing or indenting)."""
         if via_button:
             self.cell(i).hover()
             self.button(f"Edit cell {i + 1}").click()
@@ -108,7 +109,10 @@ class Reader:
         self.page.wait_for_function("el => el.contains(document.activeElement)",
                                     arg=editor.element_handle())
         self.page.keyboard.press("ControlOrMeta+a")
-        self.page.keyboard.type(code)
+        if paste:
+            self.page.keyboard.insert_text(code)
+        else:
+            self.page.keyboard.type(code)
         # Ace auto-closes brackets and quotes; typed closers step over them, so the
         # editor must hold exactly what was typed.
         assert self.editor_value(i) == code

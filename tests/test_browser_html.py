@@ -40,18 +40,6 @@ PLOTLY = """
 """
 
 
-def replace_code(r: Reader, i: int, code: str) -> None:
-    """Put `code` in cell i's editor as a paste would (no auto-closing or indenting)."""
-    r.cell(i).locator("div.highlight pre").click()
-    editor = r.cell(i).locator(".livegallery-editor")
-    editor.wait_for(state="visible")
-    r.page.wait_for_function("el => el.contains(document.activeElement)",
-                             arg=editor.element_handle())
-    r.page.keyboard.press("ControlOrMeta+a")
-    r.page.keyboard.insert_text(code)
-    assert r.editor_value(i) == code
-
-
 def html_cell(html: str) -> str:
     """A cell whose trailing expression shows `html` through _repr_html_."""
     return "\n".join(["class Html:",
@@ -64,7 +52,7 @@ def test_html_output_is_sandboxed_and_cannot_reach_the_page(reader: Reader):
     r = reader
     r.open()
     title = r.page.title()
-    replace_code(r, 2, html_cell(HOSTILE))
+    r.edit(2, paste=True, code=html_cell(HOSTILE))
     r.button("Run").click()
     assert r.wait_state("done", "error") == "done", r.status.inner_text()
     frame_el = r.run_output(2).locator("iframe.livegallery-html")
@@ -99,7 +87,7 @@ def test_html_output_is_sandboxed_and_cannot_reach_the_page(reader: Reader):
 def test_plotly_figure_is_drawn_with_the_configured_plotly_js(reader: Reader):
     r = reader
     r.open()
-    replace_code(r, 2, html_cell(PLOTLY))
+    r.edit(2, paste=True, code=html_cell(PLOTLY))
     r.button("Run").click()
     assert r.wait_state("done", "error") == "done", r.status.inner_text()
     frame = r.page.frame_locator("div.livegallery-run-output iframe.livegallery-html")
@@ -124,7 +112,7 @@ def test_plotly_express_figure_from_the_sandbox_is_drawn(reader: Reader):
         # the default image serves scikit-image's whole gallery, plotly included
         pytest.fail(f"the sandbox image has no plotly: {probe.get('error')}")
     r.open()
-    replace_code(r, 2, "import plotly.express as px\n"
+    r.edit(2, paste=True, code="import plotly.express as px\n"
                        "fig = px.bar(x=['a', 'b', 'c'], y=[1, 3, 2])\n"
                        "fig.show()")
     r.button("Run").click()
@@ -138,7 +126,7 @@ def test_plotly_express_figure_from_the_sandbox_is_drawn(reader: Reader):
 def test_matplotlib_animation_plays_in_its_frame(reader: Reader):
     r = reader
     r.open()
-    replace_code(r, 2, "from matplotlib.animation import FuncAnimation\n"
+    r.edit(2, paste=True, code="from matplotlib.animation import FuncAnimation\n"
                        "fig, ax = plt.subplots(figsize=(2, 2))\n"
                        "line, = ax.plot([0, 1], [0, 0])\n"
                        "ani = FuncAnimation(fig, lambda i: line.set_ydata([0, i]), frames=4)")

@@ -10,6 +10,7 @@ nginx image has python3 but nothing else.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import sys
@@ -137,6 +138,19 @@ PROXY_COMMON = """
         proxy_connect_timeout 2s;"""
 
 
+def refusal(name: str, status: int, retry_after: int, kind: str, message: str) -> str:
+    """A named location answering as the API's own errors do (JSON, Retry-After)."""
+    body = json.dumps({"error": {"kind": kind, "message": message}})
+    return f"""    location @{name} {{
+        default_type application/json;
+        add_header Access-Control-Allow-Origin $http_origin always;
+        add_header Access-Control-Expose-Headers Retry-After always;
+        add_header Vary Origin always;
+        add_header Retry-After {retry_after} always;
+        return {status} '{body}';
+    }}"""
+
+
 def api_locations(s: dict, hosts: int) -> str:
     return f"""
     location = /api/v1/run {{
@@ -189,22 +203,10 @@ def api_locations(s: dict, hosts: int) -> str:
     # read it; the backend's own CORS rules govern real answers).
     error_page 429 @limited;
     error_page 502 504 =503 @unavailable;
-    location @limited {{
-        default_type application/json;
-        add_header Access-Control-Allow-Origin $http_origin always;
-        add_header Access-Control-Expose-Headers Retry-After always;
-        add_header Vary Origin always;
-        add_header Retry-After 2 always;
-        return 429 '{{"error": {{"kind": "rate_limited", "message": "Too many runs from your address; try again shortly."}}}}';
-    }}
-    location @unavailable {{
-        default_type application/json;
-        add_header Access-Control-Allow-Origin $http_origin always;
-        add_header Access-Control-Expose-Headers Retry-After always;
-        add_header Vary Origin always;
-        add_header Retry-After 5 always;
-        return 503 '{{"error": {{"kind": "backend_unavailable", "message": "No backend host answers; try again shortly."}}}}';
-    }}
+{refusal("limited", 429, 2, "rate_limited",
+             "Too many runs from your address; try again shortly.")}
+{refusal("unavailable", 503, 5, "backend_unavailable",
+             "No backend host answers; try again shortly.")}
 
     # The backend's /metrics is for the operator's Prometheus, not the public.
     location = /metrics {{
