@@ -24,7 +24,7 @@ import aiodocker
 import aiohttp
 
 from . import protocol
-from .config import Settings
+from .config import CLAIMED_CPU_SHARES, Settings
 from .errors import DockerUnavailable, ImageMissing, SandboxFailed, SandboxUnavailable
 from .events import EOF, Control, EventStream, Overflow
 from .hardening import container_config
@@ -76,6 +76,7 @@ class Sandbox:
         #: {distribution: version} installed in the sandbox, as its ``ready`` event says
         self.versions: dict[str, str] = {}
         self._settled = True  # the harness said ``ended`` for the last run
+        self.cpu_claimed = False  # at CLAIMED_CPU_SHARES (see claim_cpu)
         self.events = EventStream(stream, self._budget(), self.id[:12], self._stream_ended)
 
     # -- life cycle ---------------------------------------------------------------
@@ -121,6 +122,24 @@ class Sandbox:
         self.versions = dict(item.versions)
         # An image built before fork-server harnesses serves one run: never reuse it.
         self.reusable = item.reusable
+
+    async def claim_cpu(self) -> None:
+        """Give the container the CPU weight of a reader's sandbox (it started at
+        ``spare_cpu_shares``, so its imports yielded to runs). Best effort: if the engine
+        says no, the run goes on at the lower weight."""
+        if not self.settings.cpu_priority or self.cpu_claimed:
+            return
+        self.cpu_claimed = True
+        try:
+            async with asyncio.timeout(CALL_TIMEOUT):
+                # aiodocker has no wrapper for POST /containers/{id}/update.
+                await self.container.docker._query_json(
+                    f"containers/{self.id}/update", method="POST",
+                    data={"CpuShares": CLAIMED_CPU_SHARES})
+        except DOCKER_ERRORS as exc:
+            if self.alive:  # else it was removed meanwhile: nothing to raise
+                log.warning("could not raise the CPU weight of %s: %s", self.id[:12],
+                            str(exc) or type(exc).__name__)
 
     async def destroy(self) -> None:
         """Kill and remove the container. Raises if the engine cannot be reached."""

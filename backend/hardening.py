@@ -96,6 +96,8 @@ def host_config(settings: Settings, memory: int) -> dict:
         "AutoRemove": False,
         "RestartPolicy": {"Name": "no"},
     }
+    if settings.cpu_priority:  # raised to the default when a run claims it (pool.py)
+        config["CpuShares"] = settings.spare_cpu_shares
     if settings.runtime:  # e.g. gVisor's runsc; unset, the engine's default (runc)
         config["Runtime"] = settings.runtime
     if settings.data_dir:

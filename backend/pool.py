@@ -198,6 +198,7 @@ class Pool(PoolUpkeep):
             sandbox = self.ready.popleft()
             if sandbox.alive and sandbox.image_id == self.image_id:
                 self.busy.add(sandbox)
+                self._spawn(sandbox.claim_cpu())  # concurrently with the run's first ms
                 self._wake.set()
                 return sandbox
             self._discard(sandbox)

@@ -81,9 +81,12 @@ class PoolUpkeep:
     def _top_up(self) -> None:
         if self._closed or self.image_id is None or time.monotonic() < self._retry_at:
             return
-        if self.busy and self.ready and not self.waiting_fresh:
+        if (self.busy and self.ready and not self.waiting_fresh
+                and not self.settings.cpu_priority):
             # A starting container's imports take a core for about a second: while a
             # reader's run is going and nobody waits, refill after it (release wakes us).
+            # With cpu_priority they run at a lower CPU weight instead: right away, on
+            # what the runs leave idle.
             return
         while (len(self.ready) + self.starting < self._target()
                and self.starting < self.settings.refill_concurrency):

@@ -34,8 +34,13 @@ from readers import idle_reader, print_arrivals, reader_arrivals, repeated  # no
 from tests.service import Service  # noqa: E402
 
 PRINT_RATES = [0.5, 1, 2, 4, 8]
-READER_RATES = [0.25, 0.5, 1, 2]
+#: Each mode's reader rates bracket its own capacity: without sessions it lies below
+#: 0.25 readers/s, so that mode is measured down to one new reader every 20 s.
+READER_RATES = {"sessions": [0.25, 0.5, 0.75, 1, 1.5, 2],
+                "no sessions": [0.05, 0.1, 0.15, 0.2, 0.25, 0.5]}
 MODES = {"sessions": {}, "no sessions": {"max_sessions": 0}}
+#: Readers per rate at least: a slow rate runs longer, so its p90 rests on as many runs.
+MIN_READERS = 12
 
 
 def log(msg: str) -> None:
@@ -47,7 +52,11 @@ def loadavg() -> list[float]:
         return [float(x) for x in fh.read().split()[:3]]
 
 
-async def measure(service: Service, quick: bool) -> dict:
+def reader_duration(rate: float, base: float, quick: bool) -> float:
+    return max(base, (MIN_READERS / (2 if quick else 1)) / rate)
+
+
+async def measure(service: Service, quick: bool, reader_rates: list[float]) -> dict:
     url = service.url
     duration = 15 if quick else 30
     out = {"load_start": loadavg()}
@@ -62,10 +71,11 @@ async def measure(service: Service, quick: bool) -> dict:
         service.wait_idle(60)
         log(f"  print(1) at {rate}/s")
         out["print"][rate] = await print_arrivals(url, rate, duration / 2)
-    for rate in READER_RATES:
+    for rate in reader_rates:
         service.wait_idle(60)
-        log(f"  readers at {rate}/s")
-        out["readers"][rate] = await reader_arrivals(url, rate, duration)
+        seconds = reader_duration(rate, duration, quick)
+        log(f"  readers at {rate}/s for {seconds:.0f} s")
+        out["readers"][rate] = await reader_arrivals(url, rate, seconds)
         log("    " + ", ".join(f"{k} {v:.2f}" for k, v in out["readers"][rate].items()
                                 if isinstance(v, (int, float))))
     out["capacity_readers_per_s"] = capacity(out["readers"], limit)
@@ -86,15 +96,19 @@ def ms(value) -> str:
 def table(results: dict) -> str:
     modes = list(results)
     lines = []
+    reader_rates = sorted({rate for m in modes for rate in results[m]["readers"]})
     for name, key, rates in (("print(1)", "print", PRINT_RATES),
-                             ("readers", "readers", READER_RATES)):
+                             ("readers", "readers", reader_rates)):
         head = f"| {name} arrivals /s | " + " | ".join(
             f"{m}: p50 / p90 ms, 429, runs/s" for m in modes) + " |"
         lines += [head, "|---" * (1 + len(modes)) + "|"]
         for rate in rates:
             cells = []
             for m in modes:
-                s = results[m][key][rate]
+                s = results[m][key].get(rate)
+                if s is None:
+                    cells.append("-")
+                    continue
                 cells.append(f"{ms(s['p50_ms'])} / {ms(s['p90_ms'])}, {s['busy_429']} of "
                              f"{s['n']}, {s['runs_per_s']:.2f}")
             lines.append(f"| {rate:g} | " + " | ".join(cells) + " |")
@@ -124,16 +138,24 @@ def main() -> int:
     parser.add_argument("--image", default=None)
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--out", default=str(ROOT / "benchmarks/results/load_curve.json"))
+    parser.add_argument("--modes", default=",".join(MODES),
+                        help="which modes, comma-separated (default: both)")
+    parser.add_argument("--reader-rates", default=None,
+                        help="reader rates for every mode, comma-separated (default: "
+                             "each mode's own list)")
     args = parser.parse_args()
     results = {}
-    for mode, settings in MODES.items():
+    for mode in args.modes.split(","):
+        settings = MODES[mode]
+        rates = ([float(r) for r in args.reader_rates.split(",")] if args.reader_rates
+                 else READER_RATES[mode])
         if args.image:
             settings = {**settings, "image": args.image}
         log(f"mode: {mode} {settings}")
         service = Service(**settings)
         service.start()
         try:
-            results[mode] = asyncio.run(measure(service, args.quick))
+            results[mode] = asyncio.run(measure(service, args.quick, rates))
         finally:
             service.stop()
     text = table(results)

@@ -175,6 +175,23 @@ def test_hardening_is_complete():
     assert not host.get("Binds") and not host.get("Mounts") and not host.get("Devices")
 
 
+@pytest.mark.parametrize(("settings", "shares"), [
+    ({}, 128), ({"spare_cpu_shares": 300}, 300), ({"spare_cpu_shares": 0}, None),
+    ({"spare_cpu_shares": 1024}, None),  # the default weight: nothing to raise later
+    ({"runtime": "runsc"}, None),  # runsc cannot raise it later (docker update fails)
+])
+def test_spare_containers_start_at_a_lower_cpu_weight(settings, shares):
+    host = container_config(Settings(**settings), "sha256:x", "o")["HostConfig"]
+    assert host.get("CpuShares") == shares
+    assert Settings(**settings).cpu_priority is (shares is not None)
+
+
+@pytest.mark.parametrize("shares", [1, -5, 262145])
+def test_spare_cpu_shares_outside_cgroup_bounds_is_a_clear_error(shares):
+    with pytest.raises(ValueError, match="spare_cpu_shares"):
+        Settings(spare_cpu_shares=shares)
+
+
 async def test_health_reports_the_sandbox_versions(make_client):
     client, _ = await make_client()
     body = await (await client.get("/api/v1/health")).json()

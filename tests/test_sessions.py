@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import subprocess
 import textwrap
 import threading
 import time
@@ -144,6 +145,30 @@ def test_unseeded_randomness_differs_from_run_to_run(service):
     assert where(first) == where(second)
     a, b = (r["cells"][0]["stdout"].splitlines()[1].split() for r in (first, second))
     assert a[0] != b[0] and a[1] != b[1], (a, b)
+
+
+def cpu_shares_of(container_ids: list[str]) -> dict[str, int]:
+    out = subprocess.run(["docker", "inspect", "--format", "{{.Id}} {{.HostConfig.CpuShares}}",
+                          *container_ids], capture_output=True, text=True, check=True)
+    return {cid[:12]: int(shares) for cid, shares in (line.split()
+                                                      for line in out.stdout.splitlines())}
+
+
+@pytest.mark.skipif(GVISOR, reason="runsc cannot change a running container's CPU weight: "
+                                   "there every sandbox keeps the default")
+def test_spare_containers_yield_the_cpu_until_a_run_claims_one(service):
+    """A ready container's imports run at a low CPU weight; the run that claims it raises
+    it to the default, as the kernel sees it from inside (cgroup v1 cpu.shares)."""
+    service.wait_pool_ready()
+    shares = cpu_shares_of(containers(service.owner))
+    assert 128 in shares.values(), shares  # the pool's ready one (sessions have 1024)
+    code = WHERE + "print('shares', open('/sys/fs/cgroup/cpu/cpu.shares').read().strip())\n"
+    first = run(service, code)
+    # The raise goes concurrently with the first run; by the next it has landed.
+    second = run(service, code, first["session"])
+    assert where(second) == where(first)
+    assert "shares 1024" in second["cells"][0]["stdout"], second["cells"][0]["stdout"]
+    assert cpu_shares_of([where(first)])[where(first)[:12]] == 1024
 
 
 def test_query_parameter_carries_the_token_too(service):
