@@ -87,8 +87,22 @@ async def open_loop(rate: float, duration: float, one_arrival) -> Runs:
     return runs
 
 
+def within(stats: dict, limit_ms: float) -> bool:
+    return stats["p90_ms"] is not None and stats["p90_ms"] <= limit_ms
+
+
 def capacity(curve: dict[float, dict], limit_ms: float) -> float | None:
     """The highest rate whose p90 stays within ``limit_ms`` (None: not even the lowest)."""
-    fine = [rate for rate, s in curve.items() if s["p90_ms"] is not None
-            and s["p90_ms"] <= limit_ms]
+    fine = [rate for rate, s in curve.items() if within(s, limit_ms)]
     return max(fine) if fine else None
+
+
+def held_up_to(curve: dict[float, dict], limit_ms: float) -> float | None:
+    """The highest rate up to which *every* measured rate stays within ``limit_ms``: a
+    lucky pass above a failing rate (Poisson bursts are noisy) does not count."""
+    held = None
+    for rate in sorted(curve):
+        if not within(curve[rate], limit_ms):
+            break
+        held = rate
+    return held

@@ -36,7 +36,8 @@ def containers(owner: str | None = None, extra: tuple[str, ...] = ()) -> list[st
 
 
 class Service:
-    def __init__(self, **settings):
+    def __init__(self, env: dict[str, str] | None = None, **settings):
+        self.env = env or {}  # more of the process's environment (settings: LIVEGALLERY_*)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.settings = settings
@@ -53,7 +54,7 @@ class Service:
         self.stop()
 
     def start(self, wait_ready: bool = True) -> None:
-        env = {**os.environ, "LIVEGALLERY_PORT": str(self.port)}
+        env = {**os.environ, **self.env, "LIVEGALLERY_PORT": str(self.port)}
         env.update({f"LIVEGALLERY_{k.upper()}": str(v) for k, v in self.settings.items()})
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log = open(self.log_path, "w")  # noqa: SIM115 - closed by stop()

@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 import asyncio
+import math
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -44,3 +46,17 @@ def test_the_harness_runs_in_bench_containers_and_leaves_nothing():
     left = subprocess.run(["docker", "ps", "-aq", "--filter", "name=lgbench-test-"],
                           capture_output=True, text=True, check=True).stdout
     assert left == ""
+
+
+def test_capacity_and_what_held_read_the_curve_as_the_docs_say(monkeypatch):
+    """capacity: the highest rate within the limit (the issue's definition); held: the
+    highest rate up to which every rate was within it (a lucky pass above a failure, or a
+    429 counted as endless, does not raise it)."""
+    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    from benchmarks.openloop import capacity, held_up_to
+
+    curve = {0.05: {"p90_ms": 300}, 0.1: {"p90_ms": 900}, 0.2: {"p90_ms": 350},
+             0.5: {"p90_ms": math.inf}}
+    assert capacity(curve, 378) == 0.2 and held_up_to(curve, 378) == 0.05
+    assert capacity(curve, 100) is None and held_up_to(curve, 100) is None
+    assert held_up_to({0.5: {"p90_ms": 1}, 0.1: {"p90_ms": 2}}, 5) == 0.5  # order-free
