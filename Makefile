@@ -110,9 +110,11 @@ bench-runtime: venv image gvisor
 bench: venv image
 	$(PY) -m benchmarks --image $(IMAGE)
 
-# Warm latency under open-loop load, with reader sessions and without (~15 min).
+# Warm latency under open-loop load, with reader sessions and without, and the service as
+# it was when issue 8 measured it (BASELINE: its own worktree and image), ~35 min.
+BASELINE ?= 1e05618
 bench-load: venv image
-	$(PY) benchmarks/load_curve.py --image $(IMAGE)
+	$(PY) benchmarks/load_curve.py --image $(IMAGE) --baseline $(BASELINE)
 
 clean:
 	rm -rf docs/_build docs/auto_examples
