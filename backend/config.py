@@ -56,7 +56,9 @@ class Settings:
     queue_size: int = 8
     queue_timeout: float = field(default=15.0, metadata={"help": "seconds a request may wait"})
     # The warm pool: containers started ahead, each pre-importing these modules.
-    pool_size: int = field(default=2, metadata={"help": "ready containers (0: start per run)"})
+    # 4: a burst of new readers finds ready containers while refills catch up (measured in
+    # docs/performance.rst: at one new reader per second, 2 ran dry); ~75 MiB each, idle.
+    pool_size: int = field(default=4, metadata={"help": "ready containers (0: start per run)"})
     preload: str = field(default=DEFAULT_PRELOAD, metadata={"help": "modules to pre-import"})
     # What a cell's last expression shows: sphinx-gallery's capture_repr, comma-separated
     # (its default; set what the gallery's conf.py sets, "" for nothing).

@@ -32,7 +32,7 @@ from .executor import DOCKER_ERRORS, Sandbox
 from .image_watch import ImageWatch
 from .reaper import Reaper
 from .sessions import Session, Sessions
-from .upkeep import PoolUpkeep
+from .upkeep import REFILL_HOLD, PoolUpkeep
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +49,8 @@ class Pool(PoolUpkeep):
         self.owner = new_owner()
         self.ready: deque[Sandbox] = deque()
         self.busy: set[Sandbox] = set()  # running a run
+        self.fresh_runs: set[Sandbox] = set()  # ... the first in a container just taken
+        self._hold_until = 0.0  # refills wait for those runs until then (upkeep.py)
         self.sessions = Sessions(settings)
         self.starting = 0
         self.waiting = 0  # requests queued, for any sandbox
@@ -126,6 +128,7 @@ class Pool(PoolUpkeep):
         # The run's slot is free now: the harness's cleanup takes a millisecond of the
         # sandbox's own CPU. Only this session waits for it (it stays busy until then).
         self.busy.discard(sandbox)
+        self.fresh_runs.discard(sandbox)
         if session is None or not sandbox.alive:
             self._end_run(sandbox, session, keep=False)
             return None
@@ -198,6 +201,8 @@ class Pool(PoolUpkeep):
             sandbox = self.ready.popleft()
             if sandbox.alive and sandbox.image_id == self.image_id:
                 self.busy.add(sandbox)
+                self.fresh_runs.add(sandbox)
+                self._hold_until = time.monotonic() + REFILL_HOLD
                 self._spawn(sandbox.claim_cpu())  # concurrently with the run's first ms
                 self._wake.set()
                 return sandbox

@@ -18,6 +18,9 @@ from .executor import Sandbox
 log = logging.getLogger("livegallery.backend.pool")
 
 MAX_BACKOFF = 5.0
+#: The longest a refill waits for the first run in the container it replaces (see
+#: _refill_waits): about one typical gallery run.
+REFILL_HOLD = 0.5
 
 
 class PoolUpkeep:
@@ -40,8 +43,11 @@ class PoolUpkeep:
     def _tick(self) -> float:
         s = self.settings
         tick = min(s.image_check_interval, 1.0 + s.max_idle / 10, 1.0 + s.session_idle / 10)
+        now = time.monotonic()
         if self._retry_at:
-            tick = min(tick, max(0.05, self._retry_at - time.monotonic()))
+            tick = min(tick, max(0.05, self._retry_at - now))
+        if self._hold_until > now:
+            tick = min(tick, max(0.01, self._hold_until - now))
         return tick
 
     async def _maintain(self) -> None:
@@ -81,17 +87,27 @@ class PoolUpkeep:
     def _top_up(self) -> None:
         if self._closed or self.image_id is None or time.monotonic() < self._retry_at:
             return
-        if (self.busy and self.ready and not self.waiting_fresh
-                and not self.settings.cpu_priority):
-            # A starting container's imports take a core for about a second: while a
-            # reader's run is going and nobody waits, refill after it (release wakes us).
-            # With cpu_priority they run at a lower CPU weight instead: right away, on
-            # what the runs leave idle.
+        if self._refill_waits():
             return
         while (len(self.ready) + self.starting < self._target()
                and self.starting < self.settings.refill_concurrency):
             self.starting += 1
             self._spawn(self._start_one(self.image_id))
+
+    def _refill_waits(self) -> bool:
+        """Whether to hold refills back a moment (release and the tick wake us).
+
+        A start's engine work (create, start, namespaces) competes with the run that
+        took the container, slowing that reader's first run by tens of ms. So while such
+        a run goes, a ready container remains and nobody waits, refill after it: for at
+        most REFILL_HOLD seconds with cpu_priority (the imports that follow yield to runs
+        anyway), else while any run goes (imports then take a core for about a second).
+        """
+        if not self.ready or self.waiting_fresh:
+            return False
+        if not self.settings.cpu_priority:
+            return bool(self.busy)
+        return bool(self.fresh_runs) and time.monotonic() < self._hold_until
 
     async def _start_one(self, image_id: str) -> None:
         try:

@@ -21,7 +21,7 @@ SEED = 20261122
 
 def arrivals(rate: float, duration: float, seed: int = SEED) -> list[float]:
     """Poisson arrival times (seconds from the start) at ``rate`` per second."""
-    rng = random.Random(f"{seed}-{rate}")
+    rng = random.Random(f"{seed}-{rate:g}")  # 1 and 1.0 (from the command line): one sequence
     times, t = [], rng.expovariate(rate)
     while t < duration:
         times.append(t)

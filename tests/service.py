@@ -74,21 +74,18 @@ class Service:
             self._log.close()
 
     def wait_pool_ready(self, timeout: float = 60) -> dict:
-        size = self.settings.get("pool_size", 2)
-
-        def ready():
+        def ready():  # the pool's size as the service has it (its default, or the setting)
             status, body = self.health()
-            return status == 200 and body["pool"]["ready"] >= size and body
-        return self.wait_until(ready, timeout, f"{size} ready sandboxes")
+            return status == 200 and body["pool"]["ready"] >= body["pool"]["size"] and body
+        return self.wait_until(ready, timeout, "a full pool of ready sandboxes")
 
     def wait_idle(self, timeout: float = 20) -> None:
         """Until no run is in progress and this service's used containers are gone (but
         those that reader sessions keep)."""
-        size = self.settings.get("pool_size", 2)
-
         def idle():
             status, body = self.health()
             pool = body.get("pool", {})
+            size = pool.get("size", 0)
             left = containers(pool.get("owner"))
             expected = (pool.get("ready", 0) + pool.get("starting", 0)
                         + body.get("sessions", {}).get("live", 0))

@@ -60,3 +60,11 @@ def test_capacity_and_what_held_read_the_curve_as_the_docs_say(monkeypatch):
     assert capacity(curve, 378) == 0.2 and held_up_to(curve, 378) == 0.05
     assert capacity(curve, 100) is None and held_up_to(curve, 100) is None
     assert held_up_to({0.5: {"p90_ms": 1}, 0.1: {"p90_ms": 2}}, 5) == 0.5  # order-free
+
+
+def test_a_rate_has_one_arrival_sequence_however_it_is_written(monkeypatch):
+    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    from benchmarks.openloop import arrivals
+
+    assert arrivals(1, 30) == arrivals(1.0, 30) != arrivals(1.5, 30)
+    assert arrivals(0.5, 30) == arrivals(0.5, 30) and len(arrivals(2, 30)) > 30

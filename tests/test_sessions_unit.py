@@ -4,6 +4,7 @@ Docker). tests/test_sessions.py checks the same against the real engine."""
 from __future__ import annotations
 
 import re
+import time
 
 import aiodocker
 import pytest
@@ -13,6 +14,7 @@ from livegallery.backend.errors import SandboxFailed, SandboxUnavailable, Servic
 from livegallery.backend.executor import docker_failure
 from livegallery.backend.pool import Pool
 from livegallery.backend.sessions import Sessions
+from livegallery.backend.upkeep import REFILL_HOLD
 
 from .test_backend_unit import FakeSandbox
 
@@ -116,3 +118,33 @@ async def test_session_from_body_or_query_reaches_the_pool(make_client):
     assert pool.tokens == ["tok-body", "tok-query", "b", "tok-ws"]
     resp = await client.post("/api/v1/run", json={"code": "1", "session": ["x"]})
     assert resp.status == 400 and "session" in (await resp.json())["error"]["message"]
+
+
+def test_a_refill_waits_for_the_first_run_it_replaces_but_not_long():
+    """The refill's engine work would slow the run that took the container: it waits
+    for that run, at most REFILL_HOLD with cpu_priority; never when someone needs a fresh
+    sandbox or no ready one is left; without cpu_priority, for every run (the old rule)."""
+    pool = Pool(None, Settings())
+    pool.ready.append(Box())
+    assert not pool._refill_waits()  # no run going
+    taken = Box()
+    pool.busy.add(taken)
+    pool.fresh_runs.add(taken)
+    pool._hold_until = time.monotonic() + REFILL_HOLD
+    assert pool._refill_waits()
+    assert 0 < pool._tick() <= REFILL_HOLD  # the loop wakes when the hold ends
+    pool.waiting_fresh = 1
+    assert not pool._refill_waits()  # a request waits for a fresh sandbox: start now
+    pool.waiting_fresh = 0
+    pool._hold_until = time.monotonic() - 0.01
+    assert not pool._refill_waits()  # held long enough
+    pool.fresh_runs.clear()
+    pool._hold_until = time.monotonic() + REFILL_HOLD
+    assert not pool._refill_waits()  # only a run in a just-taken container holds it
+
+    old = Pool(None, Settings(spare_cpu_shares=0))
+    old.ready.append(Box())
+    old.busy.add(Box())  # any run, however long
+    assert old._refill_waits()
+    old.ready.clear()
+    assert not old._refill_waits()  # nothing ready: never wait
