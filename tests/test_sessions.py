@@ -26,7 +26,10 @@ WHERE = "import socket\nprint('sandbox', socket.gethostname())\n"
 
 @pytest.fixture(scope="module")
 def service():
-    svc = Service(image=IMAGE, pool_size=1, timeout=6, max_sessions=3, node="node-a")
+    # 512 MiB: the memory bomb reaches its limit well within the 6 s timeout even on a busy
+    # machine (at 3 GiB, filling it near the limit took longer than 6 s once in make test).
+    svc = Service(image=IMAGE, pool_size=1, timeout=6, max_sessions=3, node="node-a",
+                  memory_mb=512)
     svc.start()
     yield svc
     owner = svc.owner
