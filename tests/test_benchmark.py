@@ -48,11 +48,16 @@ def test_the_harness_runs_in_bench_containers_and_leaves_nothing():
     assert left == ""
 
 
-def test_capacity_and_what_held_read_the_curve_as_the_docs_say(monkeypatch):
+@pytest.fixture
+def bench_modules(monkeypatch):
+    """openloop.py imports its siblings as top-level modules, as the scripts run them."""
+    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parents[1] / "benchmarks"))
+
+
+def test_capacity_and_what_held_read_the_curve_as_the_docs_say(bench_modules):
     """capacity: the highest rate within the limit (the issue's definition); held: the
     highest rate up to which every rate was within it (a lucky pass above a failure, or a
     429 counted as endless, does not raise it)."""
-    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parents[1] / "benchmarks"))
     from benchmarks.openloop import capacity, held_up_to
 
     curve = {0.05: {"p90_ms": 300}, 0.1: {"p90_ms": 900}, 0.2: {"p90_ms": 350},
@@ -62,8 +67,7 @@ def test_capacity_and_what_held_read_the_curve_as_the_docs_say(monkeypatch):
     assert held_up_to({0.5: {"p90_ms": 1}, 0.1: {"p90_ms": 2}}, 5) == 0.5  # order-free
 
 
-def test_a_rate_has_one_arrival_sequence_however_it_is_written(monkeypatch):
-    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parents[1] / "benchmarks"))
+def test_a_rate_has_one_arrival_sequence_however_it_is_written(bench_modules):
     from benchmarks.openloop import arrivals
 
     assert arrivals(1, 30) == arrivals(1.0, 30) != arrivals(1.5, 30)
